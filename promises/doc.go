@@ -1,0 +1,3 @@
+// Package promises holds the pledge promise catalog and compiles promise sets
+// into seccomp-BPF programs.
+package promises

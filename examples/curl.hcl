@@ -1,6 +1,5 @@
 # Fetch a page with curl under the smallest promise set that lets it resolve,
-# connect and write the body to stdout. The test suite points NOMAD_META_url
-# at a loopback server.
+# connect and write the body to stdout.
 job "curl" {
   type = "batch"
 

@@ -1,0 +1,28 @@
+package cgroup
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// OpenDir opens the v2 group directory as an O_PATH descriptor for
+// clone3's CLONE_INTO_CGROUP, which Go exposes as
+// syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: int(f.Fd())}: the child
+// then starts inside the group and is never charged to the driver's own
+// cgroup. The caller closes f once the child has started.
+//
+// The kernel refuses to clone into a group after cgroup.kill was written to
+// it (the child is killed at once), so a killed group must not be reused.
+// On v1 there is no such descriptor; use AddProc.
+func (g *Group) OpenDir() (*os.File, error) {
+	if g.mode != ModeV2 {
+		return nil, fmt.Errorf("CLONE_INTO_CGROUP needs cgroup v2, this group is %s: add the process with AddProc instead", g.mode)
+	}
+	fd, err := unix.Open(g.unified, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: g.unified, Err: err}
+	}
+	return os.NewFile(uintptr(fd), g.unified), nil
+}

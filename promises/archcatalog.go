@@ -1,0 +1,63 @@
+package promises
+
+import "sync"
+
+// syscallRule is a catalog rule resolved to one architecture's number.
+type syscallRule struct {
+	nr   uint32
+	cond condition
+}
+
+// archCatalog is the catalog with names resolved for one architecture.
+type archCatalog struct {
+	promises   [promiseCount][]syscallRule
+	always     []syscallRule
+	enosys     []uint32
+	fileExec   []syscallRule
+	loaderDone []syscallRule
+	cookie     []uint32
+}
+
+// resolve maps rules to a's numbers, dropping names a lacks.
+func resolve(a Arch, rules []rule) []syscallRule {
+	var out []syscallRule
+	for _, r := range rules {
+		if nr, ok := SyscallNumber(a, r.syscall); ok {
+			out = append(out, syscallRule{nr: nr, cond: r.cond})
+		}
+	}
+	return out
+}
+
+// resolveNames maps names to a's numbers, dropping names a lacks.
+func resolveNames(a Arch, names []string) []uint32 {
+	var out []uint32
+	for _, n := range names {
+		if nr, ok := SyscallNumber(a, n); ok {
+			out = append(out, nr)
+		}
+	}
+	return out
+}
+
+// archCatalogs holds the resolved catalog of each architecture.
+var archCatalogs = sync.OnceValue(func() [2]*archCatalog {
+	var cs [2]*archCatalog
+	for _, a := range []Arch{AMD64, ARM64} {
+		c := &archCatalog{
+			always:     resolve(a, alwaysAllowed),
+			enosys:     resolveNames(a, forcedENOSYS),
+			fileExec:   resolve(a, fileExecMmap),
+			loaderDone: resolve(a, loaderDone),
+			cookie:     resolveNames(a, cookieSyscalls),
+		}
+		for bit := range promiseCount {
+			c.promises[bit] = resolve(a, catalog[1<<bit])
+		}
+		cs[a] = c
+	}
+	return cs
+})
+
+// catalogFor returns the resolved catalog of a, which must be valid.
+func catalogFor(a Arch) *archCatalog { return archCatalogs()[a] }

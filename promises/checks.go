@@ -1,0 +1,140 @@
+package promises
+
+import (
+	"slices"
+
+	"golang.org/x/net/bpf"
+)
+
+// emitBlock emits a check block: each verdict's condition in turn, a failed
+// one falling through to the next, the last to the penalty. Every matcher
+// loads its own argument word, so no test relies on what an earlier one
+// left in the accumulator.
+func emitBlock(a *assembler, b *block, ret *returns, penalty Action) {
+	a.bind(b.label)
+	for i, v := range b.verdicts {
+		fail := ret.label(penalty)
+		if i < len(b.verdicts)-1 {
+			fail = a.newLabel()
+		}
+		emitCondition(a, v.cond, ret.label(v.action), fail)
+		if i < len(b.verdicts)-1 {
+			a.bind(fail)
+		}
+	}
+}
+
+// emitCondition emits the matchers of c, going to pass when all hold and to
+// fail at the first that does not.
+func emitCondition(a *assembler, c condition, pass, fail label) {
+	if len(c) == 0 {
+		a.code = append(a.code, insn{kind: kindJump, ja: pass})
+		return
+	}
+	for i, m := range c {
+		next := pass
+		if i < len(c)-1 {
+			next = a.newLabel()
+		}
+		emitMatcher(a, m, next, fail)
+		if i < len(c)-1 {
+			a.bind(next)
+		}
+	}
+}
+
+// load emits a load of the low (hi false) or high half of args[arg].
+func load(a *assembler, arg int, hi bool) {
+	a.emit(bpf.LoadAbsolute{Off: argOffset(arg, hi), Size: 4})
+}
+
+// emitMatcher emits one argument test.
+func emitMatcher(a *assembler, m matcher, pass, fail label) {
+	switch {
+	case m.op == opIsNull:
+		emitEqual64(a, m.arg, 0, pass, fail)
+	case m.op == opEqual && m.wide:
+		emitEqual64(a, m.arg, m.values[0], pass, fail)
+	case m.op == opEqual:
+		load(a, m.arg, false)
+		a.jumpIf(bpf.JumpEqual, uint32(m.values[0]), pass, fail)
+	case m.op == opMaskedEqual:
+		load(a, m.arg, false)
+		a.emit(bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: uint32(m.mask)})
+		a.jumpIf(bpf.JumpEqual, uint32(m.values[0]), pass, fail)
+	case m.op == opBitsClear:
+		load(a, m.arg, false)
+		a.jumpIf(bpf.JumpBitsSet, uint32(m.mask), fail, pass)
+	case m.op == opInSet:
+		load(a, m.arg, false)
+		if uint32(m.mask) != low32 {
+			a.emit(bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: uint32(m.mask)})
+		}
+		emitInSet(a, m.values, pass, fail)
+	}
+}
+
+// emitEqual64 tests both halves of args[arg] against v.
+func emitEqual64(a *assembler, arg int, v uint64, pass, fail label) {
+	high := a.newLabel()
+	load(a, arg, false)
+	a.jumpIf(bpf.JumpEqual, uint32(v), high, fail)
+	a.bind(high)
+	load(a, arg, true)
+	a.jumpIf(bpf.JumpEqual, uint32(v>>32), pass, fail)
+}
+
+// valueRange is the closed range [lo, hi] of set members.
+type valueRange struct{ lo, hi uint32 }
+
+// ranges groups values into maximal ranges of consecutive numbers.
+func ranges(values []uint64) []valueRange {
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var rs []valueRange
+	for _, v := range sorted {
+		if n := len(rs); n > 0 && uint64(rs[n-1].hi)+1 == v {
+			rs[n-1].hi = uint32(v)
+			continue
+		}
+		rs = append(rs, valueRange{uint32(v), uint32(v)})
+	}
+	return rs
+}
+
+// emitInSet tests the accumulator for membership in values: one "jeq" per
+// lone value, and a "jge"/"jgt" pair (just a "jgt" from 0) per range of three
+// or more.
+func emitInSet(a *assembler, values []uint64, pass, fail label) {
+	var items []valueRange
+	for _, r := range ranges(values) {
+		if r.hi-r.lo >= 2 || (r.lo == 0 && r.hi > 0) {
+			items = append(items, r)
+			continue
+		}
+		for v := r.lo; v <= r.hi; v++ {
+			items = append(items, valueRange{v, v})
+		}
+	}
+	for i, r := range items {
+		next := fail
+		if i < len(items)-1 {
+			next = a.newLabel()
+		}
+		switch {
+		case r.lo == r.hi:
+			a.jumpIf(bpf.JumpEqual, r.lo, pass, next)
+		case r.lo == 0:
+			a.jumpIf(bpf.JumpGreaterThan, r.hi, next, pass)
+		default:
+			inRange := a.newLabel()
+			a.jumpIf(bpf.JumpGreaterOrEqual, r.lo, inRange, next)
+			a.bind(inRange)
+			a.jumpIf(bpf.JumpGreaterThan, r.hi, next, pass)
+		}
+		if i < len(items)-1 {
+			a.bind(next)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package promises
+
+import (
+	"fmt"
+
+	"golang.org/x/net/bpf"
+)
+
+// Program is a compiled classic-BPF seccomp filter.
+type Program []bpf.Instruction
+
+// maxProgramLen is the kernel's limit on a filter's length (BPF_MAXINSNS).
+const maxProgramLen = 4096
+
+// Compile turns a promise set into one seccomp filter, by passes:
+//
+//  1. gather: every rule s and o grant, laid out by syscall number;
+//  2. simplify: drop shadowed and duplicate verdicts, merge set tests;
+//  3. classify: give each number a target, a return or a shared check block;
+//  4. dispatch: group numbers into runs and emit a binary search over them;
+//  5. checks: emit the argument tests of each check block;
+//  6. link: resolve labels, adding trampolines for far jumps.
+//
+// The program kills the process for a call from a foreign ABI (such as an
+// i386 int 0x80 call on x86_64), fails numbers from 447 on and clone3,
+// openat2 and memfd_create with ENOSYS, and gives every call no rule accepts
+// the penalty.
+func Compile(s Set, o Options) (Program, error) {
+	if err := o.validate(s); err != nil {
+		return nil, err
+	}
+	p := gather(s, o)
+	p.simplify()
+	a := &assembler{}
+	treeReturns, checkReturns := newReturns(a), newReturns(a)
+	targets, blocks := classify(p, a, treeReturns)
+	emitPrologue(a, o.Arch)
+	emitDispatch(a, runs(targets, treeReturns.label(actionENOSYS)))
+	treeReturns.emit()
+	for _, b := range blocks {
+		emitBlock(a, b, checkReturns, p.penalty)
+	}
+	checkReturns.emit()
+	prog, err := a.link()
+	if err != nil {
+		return nil, err
+	}
+	if len(prog) > maxProgramLen {
+		return nil, fmt.Errorf("promises: filter for %q has %d instructions, over the kernel's limit of %d", s, len(prog), maxProgramLen)
+	}
+	return prog, nil
+}
+
+// emitPrologue emits the architecture check and loads the syscall number.
+func emitPrologue(a *assembler, arch Arch) {
+	native, kill := a.newLabel(), a.newLabel()
+	a.emit(bpf.LoadAbsolute{Off: offArch, Size: 4})
+	a.jumpIf(bpf.JumpEqual, AuditArch(arch), native, kill)
+	a.bind(kill)
+	a.emit(bpf.RetConstant{Val: uint32(ActionKillProcess)})
+	a.bind(native)
+	a.emit(bpf.LoadAbsolute{Off: offNr, Size: 4})
+}
+
+// returns is a group of return instructions, one per action used, emitted
+// together so that jumps to them stay short.
+type returns struct {
+	a      *assembler
+	labels map[Action]label
+	order  []Action
+}
+
+// newReturns starts an empty group.
+func newReturns(a *assembler) *returns {
+	return &returns{a: a, labels: make(map[Action]label)}
+}
+
+// label returns the label of the group's return of action.
+func (r *returns) label(action Action) label {
+	l, ok := r.labels[action]
+	if !ok {
+		l = r.a.newLabel()
+		r.labels[action] = l
+		r.order = append(r.order, action)
+	}
+	return l
+}
+
+// emit places the group's returns here.
+func (r *returns) emit() {
+	for _, action := range r.order {
+		r.a.bind(r.labels[action])
+		r.a.emit(bpf.RetConstant{Val: uint32(action)})
+	}
+}
+
+// block is a check block: the argument tests shared by the numbers whose
+// verdicts are equal.
+type block struct {
+	label    label
+	verdicts []verdict
+}
+
+// classify gives every number below firstUnknownSyscall a target: a return
+// of ret when no argument matters, else a check block, shared between
+// numbers with equal verdicts.
+func classify(p *policy, a *assembler, ret *returns) ([]label, []*block) {
+	targets := make([]label, firstUnknownSyscall)
+	var blocks []*block
+	for nr, vs := range p.slots {
+		switch {
+		case p.enosys[nr]:
+			targets[nr] = ret.label(actionENOSYS)
+		case len(vs) == 0:
+			targets[nr] = ret.label(p.penalty)
+		case len(vs) == 1 && len(vs[0].cond) == 0:
+			targets[nr] = ret.label(vs[0].action)
+		default:
+			targets[nr] = blockFor(a, &blocks, vs).label
+		}
+	}
+	return targets, blocks
+}
+
+// blockFor returns the block for vs, adding one if none has equal verdicts.
+func blockFor(a *assembler, blocks *[]*block, vs []verdict) *block {
+	for _, b := range *blocks {
+		if verdictsEqual(b.verdicts, vs) {
+			return b
+		}
+	}
+	b := &block{label: a.newLabel(), verdicts: vs}
+	*blocks = append(*blocks, b)
+	return b
+}
+
+// verdictsEqual reports whether two verdict lists decide alike, verdict by
+// verdict.
+func verdictsEqual(x, y []verdict) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if x[i].action != y[i].action || !x[i].cond.equal(y[i].cond) {
+			return false
+		}
+	}
+	return true
+}
+
+// Assemble encodes p for the kernel.
+func (p Program) Assemble() ([]bpf.RawInstruction, error) {
+	return bpf.Assemble(p)
+}
+
+// Run executes p on d in golang.org/x/net/bpf's virtual machine.
+func (p Program) Run(d Data) (Action, error) {
+	vm, err := bpf.NewVM(p)
+	if err != nil {
+		return 0, err
+	}
+	v, err := vm.Run(d.Marshal())
+	return Action(uint32(v)), err
+}

@@ -15,7 +15,7 @@ type Perm uint8
 const (
 	PermRead   Perm = 1 << iota // r: read files, list directories, move files in or out
 	PermWrite                   // w: write and truncate files
-	PermExec                    // x: execute files
+	PermExec                    // x: execute files (Landlock also needs r to exec)
 	PermCreate                  // c: create and remove files, directories and special files
 )
 

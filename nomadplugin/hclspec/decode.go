@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
 	ctymsgpack "github.com/zclconf/go-cty/cty/msgpack"
@@ -99,31 +100,36 @@ func fieldError(err error) error {
 	return fmt.Errorf("field %s: %w", pathString(pe.Path), err)
 }
 
+// pathString renders a path like the HCL source: attribute and identifier
+// keys joined by dots (the msgpack decoder reports object attributes as
+// string indexes), list indexes and other keys in brackets.
 func pathString(p cty.Path) string {
 	var b strings.Builder
+	name := func(n string) {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(n)
+	}
 	for _, step := range p {
 		switch s := step.(type) {
 		case cty.GetAttrStep:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(s.Name)
+			name(s.Name)
 		case cty.IndexStep:
-			b.WriteString(indexString(s.Key))
+			key := s.Key
+			switch {
+			case !key.IsKnown() || key.IsNull():
+				b.WriteString("[?]")
+			case key.Type() == cty.String && hclsyntax.ValidIdentifier(key.AsString()):
+				name(key.AsString())
+			case key.Type() == cty.String:
+				fmt.Fprintf(&b, "[%q]", key.AsString())
+			case key.Type() == cty.Number:
+				b.WriteString("[" + key.AsBigFloat().Text('f', -1) + "]")
+			default:
+				b.WriteString("[?]")
+			}
 		}
 	}
 	return b.String()
-}
-
-func indexString(key cty.Value) string {
-	if key.IsNull() || !key.IsKnown() {
-		return "[?]"
-	}
-	switch key.Type() {
-	case cty.String:
-		return fmt.Sprintf("[%q]", key.AsString())
-	case cty.Number:
-		return "[" + key.AsBigFloat().Text('f', -1) + "]"
-	}
-	return "[?]"
 }

@@ -22,7 +22,9 @@ type Spec interface {
 // Attr is an attribute such as `command = "/bin/true"`.
 type Attr struct {
 	// Type is an HCL type expression: string, number, bool, list(T), set(T),
-	// map(T), object({k=T,...}), tuple([T,...]). Empty means string.
+	// map(T), object({k=T,...}), tuple([T,...]). Empty means string. Avoid
+	// `any`: the agent encodes such values with their concrete type, which
+	// Decode cannot know in advance.
 	Type string
 	// Required rejects bodies that omit the attribute.
 	Required bool

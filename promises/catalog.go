@@ -150,7 +150,7 @@ var catalog = map[Set][]rule{
 			"set_robust_list", "get_robust_list", "sched_setaffinity",
 			"rt_sigtimedwait", "getcpu", "rseq"),
 		when("fcntl", oneOf(1, "cmd", fDupfd, fGetfd, fSetfd, fGetfl, fSetfl, fDupfdCloexec)),
-		when("mmap", subsetOf(2, "prot", protRead, protWrite), hasNone(3, "flags", mapLocked, mapNonblock)),
+		when("mmap", hasNone(3, "flags", mapLocked, mapNonblock), subsetOf(2, "prot", protRead, protWrite)),
 		when("mprotect", subsetOf(2, "prot", protRead, protWrite)),
 		when("sendto", isNull(4, "dest_addr")),
 		when("ioctl", oneOf(1, "request", fionread, fionbio, fioclex, fionclex)),

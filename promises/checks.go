@@ -9,19 +9,35 @@ import (
 // emitBlock emits a check block: each verdict's condition in turn, a failed
 // one falling through to the next, the last to the penalty. Every matcher
 // loads its own argument word, so no test relies on what an earlier one
-// left in the accumulator.
-func emitBlock(a *assembler, b *block, ret *returns, penalty Action) {
+// left in the accumulator. When the last verdict's remaining matchers are
+// exactly one of the later blocks, the block jumps there instead of
+// repeating them (stdio's mmap ends in mprotect's test).
+func emitBlock(a *assembler, b *block, later []*block, ret *returns, penalty Action) {
 	a.bind(b.label)
 	for i, v := range b.verdicts {
-		fail := ret.label(penalty)
-		if i < len(b.verdicts)-1 {
-			fail = a.newLabel()
+		if i == len(b.verdicts)-1 {
+			emitLastCondition(a, v, later, ret.label(v.action), ret.label(penalty))
+			return
 		}
+		fail := a.newLabel()
 		emitCondition(a, v.cond, ret.label(v.action), fail)
-		if i < len(b.verdicts)-1 {
-			a.bind(fail)
+		a.bind(fail)
+	}
+}
+
+// emitLastCondition emits the last verdict of a block, sharing its tail with
+// a later block when one consists of exactly that tail.
+func emitLastCondition(a *assembler, v verdict, later []*block, pass, fail label) {
+	for k := 1; k < len(v.cond); k++ {
+		tail := []verdict{{cond: v.cond[k:], action: v.action}}
+		for _, other := range later {
+			if verdictsEqual(other.verdicts, tail) {
+				emitCondition(a, v.cond[:k], other.label, fail)
+				return
+			}
 		}
 	}
+	emitCondition(a, v.cond, pass, fail)
 }
 
 // emitCondition emits the matchers of c, going to pass when all hold and to

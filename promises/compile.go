@@ -2,6 +2,7 @@ package promises
 
 import (
 	"fmt"
+	"slices"
 
 	"golang.org/x/net/bpf"
 )
@@ -17,8 +18,10 @@ const maxProgramLen = 4096
 //  1. gather: every rule s and o grant, laid out by syscall number;
 //  2. simplify: drop shadowed and duplicate verdicts, merge set tests;
 //  3. classify: give each number a target, a return or a shared check block;
-//  4. dispatch: group numbers into runs and emit a binary search over them;
-//  5. checks: emit the argument tests of each check block;
+//  4. dispatch: cut the numbers into segments and emit a binary search over
+//     them;
+//  5. checks: emit the argument tests of each check block, then one return
+//     per action;
 //  6. link: resolve labels, adding trampolines for far jumps.
 //
 // The program kills the process for a call from a foreign ABI (such as an
@@ -32,15 +35,14 @@ func Compile(s Set, o Options) (Program, error) {
 	p := gather(s, o)
 	p.simplify()
 	a := &assembler{}
-	treeReturns, checkReturns := newReturns(a), newReturns(a)
-	targets, blocks := classify(p, a, treeReturns)
-	emitPrologue(a, o.Arch)
-	emitDispatch(a, runs(targets, treeReturns.label(actionENOSYS)))
-	treeReturns.emit()
-	for _, b := range blocks {
-		emitBlock(a, b, checkReturns, p.penalty)
+	rets := newReturns(a)
+	targets, blocks := classify(p, a, rets)
+	emitPrologue(a, o.Arch, rets)
+	emitDispatch(a, segment(targets, rets.label(actionENOSYS)))
+	for i, b := range blocks {
+		emitBlock(a, b, blocks[i+1:], rets, p.penalty)
 	}
-	checkReturns.emit()
+	rets.emit()
 	prog, err := a.link()
 	if err != nil {
 		return nil, err
@@ -52,18 +54,16 @@ func Compile(s Set, o Options) (Program, error) {
 }
 
 // emitPrologue emits the architecture check and loads the syscall number.
-func emitPrologue(a *assembler, arch Arch) {
-	native, kill := a.newLabel(), a.newLabel()
+func emitPrologue(a *assembler, arch Arch, ret *returns) {
+	native := a.newLabel()
 	a.emit(bpf.LoadAbsolute{Off: offArch, Size: 4})
-	a.jumpIf(bpf.JumpEqual, AuditArch(arch), native, kill)
-	a.bind(kill)
-	a.emit(bpf.RetConstant{Val: uint32(ActionKillProcess)})
+	a.jumpIf(bpf.JumpEqual, AuditArch(arch), native, ret.label(ActionKillProcess))
 	a.bind(native)
 	a.emit(bpf.LoadAbsolute{Off: offNr, Size: 4})
 }
 
-// returns is a group of return instructions, one per action used, emitted
-// together so that jumps to them stay short.
+// returns is the program's return instructions, one per action used,
+// emitted together at the end, where every jump can reach them.
 type returns struct {
 	a      *assembler
 	labels map[Action]label
@@ -119,7 +119,23 @@ func classify(p *policy, a *assembler, ret *returns) ([]label, []*block) {
 			targets[nr] = blockFor(a, &blocks, vs).label
 		}
 	}
+	orderBlocks(blocks)
 	return targets, blocks
+}
+
+// orderBlocks sorts blocks longest condition first, so that a block whose
+// tail is another block comes before it and can jump forward into it.
+func orderBlocks(blocks []*block) {
+	slices.SortStableFunc(blocks, func(x, y *block) int { return matcherCount(y) - matcherCount(x) })
+}
+
+// matcherCount counts the matchers of b's verdicts.
+func matcherCount(b *block) int {
+	n := 0
+	for _, v := range b.verdicts {
+		n += len(v.cond)
+	}
+	return n
 }
 
 // blockFor returns the block for vs, adding one if none has equal verdicts.

@@ -1,6 +1,10 @@
 package promises
 
-import "golang.org/x/net/bpf"
+import (
+	"slices"
+
+	"golang.org/x/net/bpf"
+)
 
 // run is a range of syscall numbers [start, end) that all go to target,
 // except the listed single numbers.
@@ -10,51 +14,105 @@ type run struct {
 	exceptions []exception
 }
 
-// exception sends one number inside a run elsewhere.
+// exception sends the numbers [lo, hi] inside a run elsewhere.
 type exception struct {
-	nr     uint32
+	lo, hi uint32
 	target label
 }
 
-// single reports whether r is one number with no exceptions.
-func (r run) single() bool { return r.end-r.start == 1 && len(r.exceptions) == 0 }
+// cost returns how many instructions testing for e takes: a "jeq" for one
+// number, a "jeq" each for two, a "jge"/"jgt" pair for more.
+func (e exception) cost() int { return min(int(e.hi-e.lo)+1, 2) }
 
-// maxExceptionRun bounds how many single numbers in a row become exceptions.
-const maxExceptionRun = 8
+// maxSegmentRuns bounds how many maximal runs one segment may span, which
+// bounds both the segmentation's cost and the length of exception chains.
+const maxSegmentRuns = 32
 
-// runs is the dispatch pass's first step: it groups targets (indexed by
-// number) into maximal runs, the numbers from len(targets) on going to
-// above, and then folds single numbers squeezed between two runs of the same
-// target into exceptions of one run: a run boundary costs a comparison on
-// each side, an exception one.
-func runs(targets []label, above label) []run {
-	var out []run
-	push := func(r run) {
-		out = append(out, r)
-		last := len(out) - 1
-		for j := last - 1; j >= 0 && last-j <= maxExceptionRun+1; j-- {
-			if out[j].target == r.target && j < last-1 {
-				for _, inner := range out[j+1 : last] {
-					out[j].exceptions = append(out[j].exceptions, exception{nr: inner.start, target: inner.target})
-				}
-				out[j].exceptions = append(out[j].exceptions, r.exceptions...)
-				out[j].end = r.end
-				out = out[:j+1]
-				return
-			}
-			if !out[j].single() {
-				return
+// segment is the dispatch pass's first step. It groups targets (indexed by
+// number; the numbers from len(targets) on go to above) into maximal runs,
+// then cuts the number line into segments, each going to one target except
+// for the runs inside it that are tested one by one. A segment boundary
+// costs one "jge" and an exception one or two instructions, so it picks the
+// cut with the fewest instructions by dynamic programming over runs.
+func segment(targets []label, above label) []run {
+	maximal := maximalRuns(targets, above)
+	n := len(maximal)
+	cost := make([]int, n+1)
+	from := make([]int, n+1)
+	for i := 1; i <= n; i++ {
+		cost[i] = -1
+		var counter costCounter
+		for j := i - 1; j >= 0 && i-j <= maxSegmentRuns; j-- {
+			counter.add(maximal[j])
+			c := cost[j] + 1 + counter.exceptions()
+			if cost[i] < 0 || c < cost[i] {
+				cost[i], from[i] = c, j
 			}
 		}
 	}
+	var out []run
+	for i := n; i > 0; i = from[i] {
+		out = append(out, merged(maximal[from[i]:i]))
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// maximalRuns groups targets into maximal runs of equal target, closed by
+// the run of every number from len(targets) on.
+func maximalRuns(targets []label, above label) []run {
+	var out []run
 	start := 0
 	for nr := 1; nr <= len(targets); nr++ {
 		if nr == len(targets) || targets[nr] != targets[start] {
-			push(run{start: uint32(start), end: uint32(nr), target: targets[start]})
+			out = append(out, run{start: uint32(start), end: uint32(nr), target: targets[start]})
 			start = nr
 		}
 	}
-	push(run{start: uint32(len(targets)), end: 1<<32 - 1, target: above})
+	return append(out, run{start: uint32(len(targets)), end: 1<<32 - 1, target: above})
+}
+
+// costCounter sums, per target, what testing for its runs as exceptions
+// would cost within a range of runs.
+type costCounter struct {
+	targets []label
+	costs   []int
+	total   int
+	most    int // index of the largest cost: the best default target
+}
+
+// add counts r.
+func (c *costCounter) add(r run) {
+	cost := exception{lo: r.start, hi: r.end - 1}.cost()
+	c.total += cost
+	i := slices.Index(c.targets, r.target)
+	if i < 0 {
+		i = len(c.targets)
+		c.targets = append(c.targets, r.target)
+		c.costs = append(c.costs, 0)
+	}
+	c.costs[i] += cost
+	if c.costs[i] > c.costs[c.most] {
+		c.most = i
+	}
+}
+
+// exceptions returns the cost of the exceptions to the best default target.
+func (c *costCounter) exceptions() int { return c.total - c.costs[c.most] }
+
+// merged turns consecutive maximal runs into one run to the best default
+// target, with the others as exceptions.
+func merged(rs []run) run {
+	var c costCounter
+	for _, r := range rs {
+		c.add(r)
+	}
+	out := run{start: rs[0].start, end: rs[len(rs)-1].end, target: c.targets[c.most]}
+	for _, r := range rs {
+		if r.target != out.target {
+			out.exceptions = append(out.exceptions, exception{lo: r.start, hi: r.end - 1, target: r.target})
+		}
+	}
 	return out
 }
 
@@ -108,7 +166,20 @@ func emitLeaf(a *assembler, r run) {
 		if i < len(r.exceptions)-1 {
 			next = a.newLabel()
 		}
-		a.jumpIf(bpf.JumpEqual, e.nr, e.target, next)
+		switch e.hi - e.lo {
+		case 0:
+			a.jumpIf(bpf.JumpEqual, e.lo, e.target, next)
+		case 1:
+			second := a.newLabel()
+			a.jumpIf(bpf.JumpEqual, e.lo, e.target, second)
+			a.bind(second)
+			a.jumpIf(bpf.JumpEqual, e.hi, e.target, next)
+		default:
+			inRange := a.newLabel()
+			a.jumpIf(bpf.JumpGreaterOrEqual, e.lo, inRange, next)
+			a.bind(inRange)
+			a.jumpIf(bpf.JumpGreaterThan, e.hi, next, e.target)
+		}
 		if next != r.target {
 			a.bind(next)
 		}

@@ -36,14 +36,14 @@ var promiseUnveils = []struct {
 		{PermRead, "/etc/ssl/certs/ca-certificates.crt"},
 		{PermRead, "/etc/ssl/certs"},
 	}},
-	{promises.Dns, []Unveil{
+	{promises.DNS, []Unveil{
 		{PermRead, "/etc/hosts"},
 		{PermRead, "/etc/hostname"},
 		{PermRead, "/etc/services"},
 		{PermRead, "/etc/protocols"},
 		{PermRead, "/etc/resolv.conf"},
 	}},
-	{promises.Tty, []Unveil{
+	{promises.TTY, []Unveil{
 		{PermRead | PermWrite, "/proc/self/fd/0"}, // ttyname(0), resolved in the shim
 		{PermRead | PermWrite, "/dev/tty"},
 		{PermRead | PermWrite, "/dev/console"},

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+func need(t *testing.T, prog string) string {
+	t.Helper()
+	p, err := exec.LookPath(prog)
+	if err != nil {
+		t.Skipf("%s is not installed", prog)
+	}
+	return p
+}
+
+// TestRealPrograms runs everyday programs under the promise sets of the
+// examples. Needs the seccomp filter of the sandbox package.
+func TestRealPrograms(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		stdout string
+	}{
+		{"cat", []string{"-p", "stdio rpath", "-v", "/etc/hostname", "cat", "/etc/hostname"}, ""},
+		{"env", []string{"-p", "stdio", "env"}, "PATH="},
+		{"sleep", []string{"-p", "stdio", "sleep", "0.1"}, ""},
+		{"ps", []string{"-p", "stdio rpath exec", "-v", "r:/proc", "-v", "r:/etc", "ps", "aux"}, "PID"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			need(t, tc.name)
+			r := runPledge(t, "", tc.args...)
+			if r.code != 0 || r.signal != 0 || !strings.Contains(r.stdout, tc.stdout) {
+				t.Errorf("pledge %q: exit %d signal %v, stdout %.300q, stderr %.300q", tc.args, r.code, r.signal, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// TestHTTPServerAndCurl serves a directory with python3 -m http.server under
+// "stdio rpath inet" and fetches a file with curl under "stdio rpath inet dns
+// sendfd", both on loopback.
+func TestHTTPServerAndCurl(t *testing.T) {
+	python, curl := need(t, "/usr/bin/python3"), need(t, "curl")
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/hello.txt", []byte("hello from the sandbox\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	server := exec.CommandContext(ctx, pledgeBin, "-p", "stdio rpath inet", "-v", "r:"+dir, "-v", "r:/usr",
+		python, "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, fmt.Sprint(port))
+	var serverErr strings.Builder
+	server.Stderr = &serverErr
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		server.Process.Kill()
+		server.Wait()
+	}()
+	url := fmt.Sprintf("http://127.0.0.1:%d/hello.txt", port)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := runPledge(t, "", "-p", "stdio rpath inet dns sendfd", curl, "-sSf", url)
+		if r.code == 0 {
+			if r.stdout != "hello from the sandbox\n" {
+				t.Fatalf("curl got %q", r.stdout)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("curl under pledge: exit %d signal %v, stderr %q; server stderr %q", r.code, r.signal, r.stderr, serverErr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -1,35 +1,279 @@
 package sandbox
 
-import "errors"
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"unsafe"
 
-// targetKind says how the kernel will load the program.
-type targetKind int
+	"golang.org/x/sys/unix"
 
-const (
-	kindStatic targetKind = iota
-	kindDynamic
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/preload"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
-// inspectTarget reads the ELF header of the opened program.
-func inspectTarget(fd int) (targetKind, error) {
-	return kindStatic, errors.New("sandbox: inspectTarget: skeleton")
+// filterPlan is the compiled seccomp filter and everything installAndExec
+// needs, prepared before anything irreversible happens.
+//
+// The filter allows execveat and sendmsg whose sixth argument register
+// equals a random cookie, which only this process knows: installAndExec
+// uses it for the listener hand-off and for its one exec, and after exec it
+// exists only inside the kernel's copy of the filter, so the program cannot
+// exec again unless it holds exec.
+//
+// Dynamic programs (PT_INTERP) keep exactly their promises. The filter
+// allows mapping files executable (ld.so maps code; residual difference:
+// the program may map any readable file PROT_EXEC, never anonymous memory,
+// and may not mprotect to exec), and, when rpath is not granted, routes
+// rpath's calls to a supervisor that lets them through only during the
+// loader phase, which the preload object (LD_PRELOAD) ends from its
+// constructor. On arm64 no preload exists yet: dynamic programs there keep
+// rpath.
+type filterPlan struct {
+	fprog  unix.SockFprog
+	insns  []unix.SockFilter
+	flags  uintptr
+	cookie uint64
+
+	// supervisor hand-off; sup is nil when there is no supervisor.
+	sup     *os.File
+	msg     unix.Msghdr
+	iov     unix.Iovec
+	payload [1]byte
+	oob     []byte
+
+	preload string
 }
 
-// filterPlan is the compiled seccomp filter and what it needs at exec time.
-type filterPlan struct{}
-
-// planFilter compiles the filter before anything irreversible happens.
+// planFilter compiles the filter for p and a program of the given kind,
+// installs the preload object if the program needs one, and starts or
+// attaches the supervisor.
 func planFilter(p *Policy, kind targetKind) (*filterPlan, error) {
-	return nil, errors.New("sandbox: planFilter: skeleton")
+	cookie, err := randomCookie()
+	if err != nil {
+		return nil, err
+	}
+	set, opts, err := filterOptions(p, kind, cookie)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := promises.Compile(set, opts)
+	if err != nil {
+		return nil, fmt.Errorf("compile seccomp filter for %q: %w", set, err)
+	}
+	raw, err := prog.Assemble()
+	if err != nil {
+		return nil, fmt.Errorf("assemble seccomp filter for %q: %w", set, err)
+	}
+	f := &filterPlan{cookie: cookie, flags: 0}
+	f.insns = make([]unix.SockFilter, len(raw))
+	for i, r := range raw {
+		f.insns[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
+	}
+	f.fprog = unix.SockFprog{Len: uint16(len(f.insns)), Filter: &f.insns[0]}
+	if opts.Loader != 0 {
+		if f.preload, err = preload.Install(os.TempDir()); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Penalty == promises.PenaltyNotify || opts.Loader != 0 {
+		if err := f.attachSupervisor(p, set, opts); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
 }
 
-// environ returns env as the program must see it (LD_PRELOAD for the loader phase).
-func (f *filterPlan) environ(env []string) []string { return env }
+// filterOptions decides the compiled set and options: the user's promises,
+// the penalty (USER_NOTIF when a supervisor reports EPERM denials; a kill
+// stays in the filter even when reporting), and the loader allowances of
+// dynamic programs.
+func filterOptions(p *Policy, kind targetKind, cookie uint64) (promises.Set, promises.Options, error) {
+	opts := promises.Options{
+		Arch:    promises.NativeArch(),
+		SelfPID: uint32(unix.Getpid()),
+		Cookie:  cookie,
+	}
+	switch p.Penalty {
+	case promises.PenaltyEPERM:
+		if p.Report {
+			opts.Penalty = promises.PenaltyNotify
+		}
+	case promises.PenaltyKill:
+		opts.Penalty = promises.PenaltyKill
+	default:
+		return 0, opts, fmt.Errorf("policy penalty %v: want EPERM or kill (reporting is Policy.Report)", p.Penalty)
+	}
+	set := p.Promises
+	if kind == kindDynamic {
+		opts.FileExec = true
+		switch {
+		case set&promises.Rpath != 0:
+		case opts.Arch == promises.AMD64:
+			opts.Loader = promises.Rpath
+		default:
+			set |= promises.Rpath
+		}
+	}
+	return set, opts, nil
+}
 
-// extraUnveils lists paths the filter plan needs readable (the preload object).
-func (f *filterPlan) extraUnveils() []string { return nil }
+// attachSupervisor prepares the listener hand-off to the Nomad driver's
+// supervisor (p.NotifyFD) or to one it spawns (p.SpawnSupervisor).
+func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises.Options) error {
+	switch {
+	case p.NotifyFD >= 0:
+		f.sup = os.NewFile(uintptr(p.NotifyFD), "supervisor socket")
+	case p.SpawnSupervisor:
+		cfg := supervisor.Config{Arch: opts.Arch, Set: set, Options: opts, LoaderPID: unix.Getpid()}
+		sock, err := supervisor.Spawn(cfg, p.Report)
+		if err != nil {
+			return err
+		}
+		f.sup = sock
+	default:
+		return errors.New("the filter needs a supervisor (reporting, or a dynamic program without rpath) but the policy has no NotifyFD and SpawnSupervisor is off")
+	}
+	fd := int(f.sup.Fd())
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
+		return fmt.Errorf("supervisor socket fd %d: %w", fd, err)
+	}
+	// The receiver learns our pid from credentials the kernel attaches.
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		return fmt.Errorf("supervisor socket fd %d: SO_PASSCRED: %w (is it a unix socket?)", fd, err)
+	}
+	f.flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+	f.oob = unix.UnixRights(-1)
+	f.iov = unix.Iovec{Base: &f.payload[0], Len: 1}
+	f.msg = unix.Msghdr{Iov: &f.iov, Iovlen: 1, Control: &f.oob[0]}
+	f.msg.SetControllen(len(f.oob))
+	return nil
+}
 
-// installAndExec installs the filter and execs progFD; it returns only on failure.
+// randomCookie draws a nonzero 64-bit secret from the kernel.
+func randomCookie() (uint64, error) {
+	var b [8]byte
+	for {
+		n, err := unix.Getrandom(b[:], 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n != len(b) {
+			return 0, fmt.Errorf("getrandom for the exec cookie: %v (read %d of %d bytes)", err, n, len(b))
+		}
+		if c := binary.LittleEndian.Uint64(b[:]); c != 0 {
+			return c, nil
+		}
+	}
+}
+
+// environ returns env as the program must see it: with the loader phase,
+// LD_PRELOAD names the preload object and any LD_PRELOAD or _PLEDGE of the
+// caller is dropped (their code would run inside the loader phase).
+func (f *filterPlan) environ(env []string) []string {
+	if f.preload == "" {
+		return env
+	}
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "LD_PRELOAD=") || strings.HasPrefix(kv, "_PLEDGE=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "LD_PRELOAD="+f.preload)
+}
+
+// extraUnveils lists paths the program must be able to read for the plan to
+// work: the preload object.
+func (f *filterPlan) extraUnveils() []string {
+	if f.preload == "" {
+		return nil
+	}
+	return []string{f.preload}
+}
+
+// installAndExec installs the filter on the calling (locked) thread, hands
+// the listener to the supervisor and execs progFD; it returns only on
+// failure, and after a failure past the install the process stays filtered.
+//
+// Between seccomp() and execveat only raw system calls run (nothing that
+// enters the Go scheduler, allocates or grows the stack): every pointer is
+// built before, the garbage collector is off so that no GC cycle stops this
+// thread, and Gosched starts a fresh time slice so that the runtime has no
+// reason to preempt it with a signal. No TSYNC: execveat ends the other
+// threads, and only this one must carry the filter into the program.
 func (f *filterPlan) installAndExec(progFD int, argv, env []string) error {
-	return errors.New("sandbox: installAndExec: skeleton")
+	empty, err := unix.BytePtrFromString("")
+	if err != nil {
+		return err
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return fmt.Errorf("exec argv: %w", err)
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return fmt.Errorf("exec environment: %w", err)
+	}
+	notifyFD := -1
+	var fdSlot *int32
+	if f.sup != nil {
+		notifyFD = int(f.sup.Fd())
+		fdSlot = (*int32)(unsafe.Pointer(&f.oob[unix.CmsgLen(0)]))
+	}
+	gc := debug.SetGCPercent(-1)
+	runtime.LockOSThread()
+	runtime.Gosched()
+	step, errno := installSendExec(&f.fprog, f.flags, notifyFD, &f.msg, fdSlot,
+		progFD, empty, &argvp[0], &envp[0], f.cookie)
+	runtime.KeepAlive(f)
+	runtime.KeepAlive(argvp)
+	runtime.KeepAlive(envp)
+	if step == stepInstall {
+		debug.SetGCPercent(gc)
+	}
+	return fmt.Errorf("%s: %w", step, errno)
+}
+
+// The steps of installSendExec, named for error messages.
+const (
+	stepInstall = "install seccomp filter"
+	stepHandoff = "hand the seccomp listener to the supervisor"
+	stepExec    = "execveat"
+)
+
+// installSendExec is the window between the filter and the program: raw
+// seccomp(), the listener hand-off (sendmsg with the cookie in the sixth
+// register; MSG_NOSIGNAL so a dead supervisor raises no SIGPIPE), and
+// execveat(progFD, "", argv, envp, AT_EMPTY_PATH) with the cookie. It is
+// nosplit so that no stack growth (which may allocate) happens in it.
+//
+//go:nosplit
+//go:norace
+func installSendExec(fprog *unix.SockFprog, flags uintptr, notifyFD int, msg *unix.Msghdr, fdSlot *int32,
+	progFD int, path *byte, argv, envp **byte, cookie uint64) (string, syscall.Errno) {
+	listener, _, e := syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(fprog)))
+	if e != 0 {
+		return stepInstall, e
+	}
+	if notifyFD >= 0 {
+		*fdSlot = int32(listener)
+		n, _, e := syscall.RawSyscall6(unix.SYS_SENDMSG, uintptr(notifyFD), uintptr(unsafe.Pointer(msg)), unix.MSG_NOSIGNAL, 0, 0, uintptr(cookie))
+		if e != 0 {
+			return stepHandoff, e
+		}
+		if n != 1 {
+			return stepHandoff, syscall.EIO
+		}
+	}
+	_, _, e = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(progFD), uintptr(unsafe.Pointer(path)),
+		uintptr(unsafe.Pointer(argv)), uintptr(unsafe.Pointer(envp)), unix.AT_EMPTY_PATH, uintptr(cookie))
+	return stepExec, e
 }

@@ -1,0 +1,355 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
+)
+
+// The seccomp shim role: apply a filter plan for the promises in
+// PLEDGE_TEST_PROMISES to this process and exec os.Args[1:], the way Exec
+// does, but without the rest of the shim.
+const (
+	roleSeccompShim = "seccomp-shim"
+	envPromises     = "PLEDGE_TEST_PROMISES"
+	envKill         = "PLEDGE_TEST_KILL"
+	envReport       = "PLEDGE_TEST_REPORT"
+)
+
+func init() { testRoles[roleSeccompShim] = seccompShim }
+
+func seccompShim() {
+	set, err := promises.Parse(os.Getenv(envPromises))
+	if err != nil {
+		shimFail("promises", err)
+	}
+	p := &Policy{Promises: set, NotifyFD: -1, SpawnSupervisor: true, Report: os.Getenv(envReport) != ""}
+	if os.Getenv(envKill) != "" {
+		p.Penalty = promises.PenaltyKill
+	}
+	fd, err := unix.Open(os.Args[1], unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		shimFail("open", err)
+	}
+	kind, err := inspectTarget(fd)
+	if err != nil {
+		shimFail("inspectTarget", err)
+	}
+	plan, err := planFilter(p, kind)
+	if err != nil {
+		shimFail("planFilter", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		shimFail("no_new_privs", err)
+	}
+	err = plan.installAndExec(fd, os.Args[1:], plan.environ([]string{"PATH=/usr/bin:/bin"}))
+	shimFail("installAndExec", err)
+}
+
+func shimFail(step string, err error) {
+	fmt.Fprintf(os.Stderr, "shim: %s: %v\n", step, err)
+	os.Exit(127)
+}
+
+// shimRun describes one sandboxed run.
+type shimRun struct {
+	promises string
+	kill     bool
+	report   bool
+	argv     []string
+}
+
+func (r shimRun) command() *exec.Cmd {
+	cmd := exec.Command(os.Args[0], r.argv...)
+	cmd.Env = []string{roleEnv + "=" + roleSeccompShim, envPromises + "=" + r.promises}
+	if r.kill {
+		cmd.Env = append(cmd.Env, envKill+"=1")
+	}
+	if r.report {
+		cmd.Env = append(cmd.Env, envReport+"=1")
+	}
+	return cmd
+}
+
+// run returns stdout, stderr and the wait error.
+func (r shimRun) run(t *testing.T) (string, string, error) {
+	t.Helper()
+	cmd := r.command()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+func TestDynamicProgramsStart(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		promises string
+		argv     func(*testing.T) []string
+		want     string
+	}{
+		{"true with rpath", "stdio rpath", args("/bin/true"), ""},
+		{"true in the loader phase", "stdio", args("/bin/true"), ""},
+		{"cat with rpath", "stdio rpath", args("/bin/cat", "/proc/self/comm"), "cat\n"},
+		{"musl in the loader phase", "stdio", func(t *testing.T) []string { return []string{testProgram(t, "muslprobe"), "socket"} }, "socket=EPERM\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, err := shimRun{promises: tc.promises, argv: tc.argv(t)}.run(t)
+			if err != nil || stdout != tc.want {
+				t.Fatalf("got %v, stdout %q, want success and %q; stderr:\n%s", err, stdout, tc.want, stderr)
+			}
+		})
+	}
+}
+
+func args(a ...string) func(*testing.T) []string { return func(*testing.T) []string { return a } }
+
+// TestProgramKeepsOnlyItsPromises runs the C probe (dynamic, glibc): once
+// main runs, the loader's extras are gone.
+func TestProgramKeepsOnlyItsPromises(t *testing.T) {
+	probe := testProgram(t, "probe")
+	for _, tc := range []struct {
+		promises string
+		action   string
+		want     string
+	}{
+		{"stdio rpath", "execve-self", "EPERM"},
+		{"stdio rpath", "execve-true", "EPERM"},
+		{"stdio rpath", "mprotect-exec", "EPERM"},
+		{"stdio rpath", "mmap-anon-exec", "EPERM"},
+		{"stdio rpath", "open", "ok"},
+		{"stdio", "open", "EPERM"},
+		{"stdio", "execve-true", "EPERM"},
+		{"stdio rpath exec", "execve-true", "ok"},
+		{"stdio rpath prot_exec", "mprotect-exec", "ok"},
+	} {
+		t.Run(tc.promises+"/"+tc.action, func(t *testing.T) {
+			stdout, stderr, err := shimRun{promises: tc.promises, argv: []string{probe, tc.action}}.run(t)
+			want := tc.action + "=" + tc.want + "\n"
+			if tc.action == "execve-true" && tc.want == "ok" {
+				want = "" // /bin/true replaced the probe
+			}
+			if err != nil || stdout != want {
+				t.Fatalf("got %v, stdout %q, want %q; stderr:\n%s", err, stdout, want, stderr)
+			}
+		})
+	}
+}
+
+func TestStaticProgramCannotExec(t *testing.T) {
+	goprobe := testProgram(t, "goprobe")
+	stdout, stderr, err := shimRun{promises: "stdio rpath", argv: []string{goprobe}}.run(t)
+	if err != nil || stdout != "exec=EPERM\n" {
+		t.Fatalf("got %v, stdout %q, want exec=EPERM; stderr:\n%s", err, stdout, stderr)
+	}
+}
+
+// TestViolationsReportedOnce: each denied call number is reported once, in
+// the reference's format, whether the loader routed it or the penalty did.
+func TestViolationsReportedOnce(t *testing.T) {
+	probe := testProgram(t, "probe")
+	run := shimRun{promises: "stdio", report: true, argv: []string{probe, "open", "socket", "open", "socket"}}
+	stdout, stderr, err := run.run(t)
+	if err != nil || stdout != "open=EPERM\nsocket=EPERM\nopen=EPERM\nsocket=EPERM\n" {
+		t.Fatalf("got %v, stdout %q; stderr:\n%s", err, stdout, stderr)
+	}
+	var want []string
+	for _, name := range []string{"openat", "socket"} {
+		nr, _ := promises.SyscallNumber(promises.AMD64, name)
+		ps := promises.PromisesMentioning(promises.AMD64, nr)
+		if len(ps) == 0 {
+			t.Fatalf("no promise mentions %s", name)
+		}
+		for _, p := range ps {
+			want = append(want, fmt.Sprintf("error: protected syscall %s (ord=%03x); pledge promise '%s' to allow", name, nr, p))
+		}
+	}
+	if got := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"); !equalStrings(got, want) {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, strings.Join(want, "\n"))
+	}
+	if !strings.Contains(stderr, "error: protected syscall openat (ord=101); pledge promise 'rpath' to allow\n") {
+		t.Errorf("stderr lacks the rpath line for openat:\n%s", stderr)
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	return strings.Join(a, "\n") == strings.Join(b, "\n")
+}
+
+func TestKillPenalty(t *testing.T) {
+	probe := testProgram(t, "probe")
+	for _, tc := range []struct {
+		name string
+		run  shimRun
+	}{
+		{"in the filter", shimRun{promises: "stdio rpath", kill: true, argv: []string{probe, "execve-true"}}},
+		{"in the filter while reporting", shimRun{promises: "stdio rpath", kill: true, report: true, argv: []string{probe, "socket"}}},
+		{"by the supervisor after the loader phase", shimRun{promises: "stdio", kill: true, argv: []string{probe, "open"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, err := tc.run.run(t)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGSYS {
+				t.Fatalf("got %v, stdout %q, want death by SIGSYS; stderr:\n%s", err, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestSupervisorDeath kills the supervisor once the program runs: the
+// program keeps running and the calls the supervisor would have answered
+// fail with ENOSYS, so denials stay denials.
+func TestSupervisorDeath(t *testing.T) {
+	probe := testProgram(t, "probe")
+	for _, tc := range []struct {
+		report bool
+		want   string
+	}{
+		{false, "open=ENOSYS\nsocket=EPERM\n"},
+		{true, "open=ENOSYS\nsocket=ENOSYS\n"},
+	} {
+		t.Run("report="+strconv.FormatBool(tc.report), func(t *testing.T) {
+			cmd := shimRun{promises: "stdio", report: tc.report, argv: []string{probe, "ready", "open", "socket"}}.command()
+			stdin, err := cmd.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r := bufio.NewReader(out)
+			if line, err := r.ReadString('\n'); line != "ready\n" {
+				cmd.Wait()
+				t.Fatalf("probe said %q (%v), want ready; stderr:\n%s", line, err, stderr.String())
+			}
+			killSupervisor(t)
+			stdin.Write([]byte{'\n'})
+			rest, _ := io.ReadAll(r)
+			err = cmd.Wait()
+			if err != nil || string(rest) != tc.want {
+				t.Fatalf("got %v, stdout %q, want %q; stderr:\n%s", err, rest, tc.want, stderr.String())
+			}
+		})
+	}
+}
+
+// killSupervisor kills and reaps the supervisor the shim spawned: with
+// CLONE_PARENT it is a child of this test process.
+func killSupervisor(t *testing.T) {
+	t.Helper()
+	pid := findSupervisor(t)
+	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
+		t.Fatalf("kill supervisor %d: %v", pid, err)
+	}
+	if _, err := unix.Wait4(pid, nil, 0, nil); err != nil {
+		t.Fatalf("reap supervisor %d: %v", pid, err)
+	}
+}
+
+// findSupervisor returns the pid of this process's one running child whose
+// command line is a supervisor's.
+func findSupervisor(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if bytes.Contains(cmdline, []byte("\x00"+supervisor.Command+"\x00")) {
+			found = append(found, pid)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("found supervisors %v among this process's children, want exactly one", found)
+	}
+	return found[0]
+}
+
+// Test programs are built once per test binary into testdataDir.
+var (
+	testdataDir  string
+	testdataOnce sync.Mutex
+	built        = map[string]string{}
+)
+
+// testProgram builds (once) and returns the path of a test program:
+// "probe" (C, glibc, dynamic), "muslprobe" (the same with musl) or
+// "goprobe" (static Go).
+func testProgram(t *testing.T, name string) string {
+	t.Helper()
+	testdataOnce.Lock()
+	defer testdataOnce.Unlock()
+	if p, ok := built[name]; ok {
+		return p
+	}
+	if testdataDir == "" {
+		dir, err := os.MkdirTemp("", "sandbox-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		testdataDir = dir
+	}
+	out := filepath.Join(testdataDir, name)
+	var cmd *exec.Cmd
+	switch name {
+	case "probe":
+		cmd = exec.Command("cc", "-O2", "-o", out, "testdata/probe.c")
+	case "muslprobe":
+		if _, err := exec.LookPath("musl-gcc"); err != nil {
+			t.Skip("musl-gcc not installed")
+		}
+		cmd = exec.Command("musl-gcc", "-O2", "-o", out, "testdata/probe.c")
+	case "goprobe":
+		cmd = exec.Command("go", "build", "-o", out, "./testdata/goprobe")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	default:
+		t.Fatalf("unknown test program %q", name)
+	}
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, msg)
+	}
+	built[name] = out
+	return out
+}
+
+func cleanupTestdata() {
+	if testdataDir != "" {
+		os.RemoveAll(testdataDir)
+	}
+}

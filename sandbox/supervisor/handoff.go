@@ -1,0 +1,106 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// errStopped says Serve returned because its context ended.
+var errStopped = errors.New("supervisor stopped")
+
+// receiveListener waits on sock for the shim's message carrying the seccomp
+// listener (SCM_RIGHTS) and returns it with the sender's pid. The pid comes
+// from SCM_CREDENTIALS, which the kernel attaches and translates into this
+// process's pid namespace; it is 0 if the message carried none.
+func receiveListener(sock, wake int) (listener, pid int, err error) {
+	if err := unix.SetsockoptInt(sock, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		return -1, 0, fmt.Errorf("supervisor socket: SO_PASSCRED: %w", err)
+	}
+	if err := waitReadable(sock, wake); err != nil {
+		return -1, 0, err
+	}
+	buf := make([]byte, 1)
+	oob := make([]byte, unix.CmsgSpace(4*4)+unix.CmsgSpace(unix.SizeofUcred))
+	n, oobn, _, _, err := recvmsg(sock, buf, oob)
+	if err != nil {
+		return -1, 0, fmt.Errorf("supervisor socket: receive listener: %w", err)
+	}
+	fds, pid, err := parseHandoff(oob[:oobn])
+	if err != nil {
+		return -1, 0, err
+	}
+	if len(fds) != 1 || n != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		if n == 0 && len(fds) == 0 {
+			return -1, 0, errors.New("supervisor socket closed before the listener arrived: the sandboxed program never installed its filter")
+		}
+		return -1, 0, fmt.Errorf("supervisor socket: got %d bytes and %d fds, want 1 byte and the listener fd", n, len(fds))
+	}
+	return fds[0], pid, nil
+}
+
+// recvmsg retries on EINTR; received fds are close-on-exec.
+func recvmsg(fd int, p, oob []byte) (n, oobn, flags int, from unix.Sockaddr, err error) {
+	for {
+		n, oobn, flags, from, err = unix.Recvmsg(fd, p, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// parseHandoff extracts the fds and the sender pid from control data.
+func parseHandoff(oob []byte) (fds []int, pid int, err error) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil, 0, fmt.Errorf("supervisor socket: control data: %w", err)
+	}
+	for _, m := range msgs {
+		if m.Header.Level != unix.SOL_SOCKET {
+			continue
+		}
+		switch m.Header.Type {
+		case unix.SCM_RIGHTS:
+			got, err := unix.ParseUnixRights(&m)
+			if err != nil {
+				return nil, 0, fmt.Errorf("supervisor socket: SCM_RIGHTS: %w", err)
+			}
+			fds = append(fds, got...)
+		case unix.SCM_CREDENTIALS:
+			if cred, err := unix.ParseUnixCredentials(&m); err == nil {
+				pid = int(cred.Pid)
+			}
+		}
+	}
+	return fds, pid, nil
+}
+
+// waitReadable blocks until fd is readable or hung up, or wake is readable
+// (the context ended).
+func waitReadable(fd, wake int) error {
+	_, err := pollPair(fd, wake)
+	return err
+}
+
+// pollPair waits for fd or wake and returns fd's revents; errStopped if wake
+// fired.
+func pollPair(fd, wake int) (int16, error) {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("supervisor: poll: %w", err)
+		}
+		if fds[1].Revents != 0 {
+			return 0, errStopped
+		}
+		return fds[0].Revents, nil
+	}
+}

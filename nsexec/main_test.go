@@ -91,6 +91,8 @@ func report() {
 		link, _ := os.Readlink("/proc/self/ns/" + ns)
 		fmt.Printf("%sns=%s\n", ns, link)
 	}
+	cgroup, _ := os.ReadFile("/proc/self/cgroup")
+	fmt.Printf("cgroup=%s\n", strings.ReplaceAll(strings.TrimSpace(string(cgroup)), "\n", ";"))
 	cmdline, _ := os.ReadFile("/proc/1/cmdline")
 	fmt.Printf("init=%s\n", strings.ReplaceAll(string(cmdline), "\x00", " "))
 	status, _ := os.ReadFile("/proc/1/status")

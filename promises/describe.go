@@ -18,7 +18,8 @@ type SyscallInfo struct {
 	Name string
 	Nr   uint32
 	// Condition says when the call is allowed, in the kernel headers'
-	// symbols; "" means always. Several conditions are joined with " or ".
+	// symbols; "" means always. Alternatives are parenthesized and joined
+	// with " or ".
 	Condition string
 }
 
@@ -46,12 +47,21 @@ func describeRules(a Arch, rules []rule) []SyscallInfo {
 		case i < 0:
 			out = append(out, SyscallInfo{Name: r.syscall, Nr: nr, Condition: r.cond.String()})
 		case out[i].Condition != "" && len(r.cond) > 0:
-			out[i].Condition += " or " + r.cond.String()
+			out[i].Condition = parenthesize(out[i].Condition) + " or (" + r.cond.String() + ")"
 		default:
 			out[i].Condition = ""
 		}
 	}
 	return out
+}
+
+// parenthesize wraps a condition in parentheses unless it already is a
+// parenthesized alternative.
+func parenthesize(c string) string {
+	if strings.HasPrefix(c, "(") {
+		return c
+	}
+	return "(" + c + ")"
 }
 
 // WriteTable writes the catalog for a as text: the rules every filter

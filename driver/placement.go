@@ -1,0 +1,120 @@
+package driver
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/cgroup"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
+)
+
+// ownParent is where the driver creates task cgroups Nomad did not create,
+// below the unified hierarchy's root.
+const ownParent = "pledge.slice"
+
+// mib is one MiB in bytes.
+const mib = 1 << 20
+
+// placement is the cgroup a task is started in.
+type placement struct {
+	group *cgroup.Group
+	own   bool
+	// degraded explains, for a task event, why the task runs without a
+	// cgroup; empty when it has one.
+	degraded string
+}
+
+// placeTask finds or creates the task's cgroup and writes its limits. The
+// group Nomad created is joined when present. Otherwise the driver creates
+// its own, but only on a unified (v2) hierarchy it may write to: there the
+// task is cloned straight into it. On v1 hosts a driver-made group would move
+// the task out of the memory cgroup the agent runs in, which the operator
+// did not ask for, so the task runs without one and an event says so.
+func (d *Driver) placeTask(cfg *nomadplugin.TaskConfig, spec *taskSpec) (*placement, error) {
+	if d.cgroups == nil || d.cgroups.Mode() == cgroup.ModeNone {
+		return &placement{degraded: "no cgroup hierarchy: CPU and memory limits are not enforced and stats come from /proc"}, nil
+	}
+	g, err := d.cgroups.Join(cgroup.NomadTask{
+		CpusetCgroup: cpusetCgroup(cfg),
+		AllocID:      cfg.AllocID,
+		Task:         cfg.Name,
+		Parent:       cfg.Env["NOMAD_PARENT_CGROUP"],
+	})
+	own := false
+	if errors.Is(err, cgroup.ErrNotPresent) {
+		g, own, err = d.createOwnGroup(cfg)
+		if g == nil && err == nil {
+			return &placement{degraded: "the agent created no cgroup for the task and the driver cannot create one here: limits are not enforced"}, nil
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := g.SetLimits(taskLimits(cfg.Resources, spec.Importance)); err != nil {
+		if own {
+			g.Remove()
+		}
+		return nil, fmt.Errorf("cgroup limits: %w", err)
+	}
+	return &placement{group: g, own: own}, nil
+}
+
+// createOwnGroup makes a v2 group when the driver may. A rootless driver
+// may only where the hierarchy was delegated to it; EACCES means it was not,
+// which is not an error.
+func (d *Driver) createOwnGroup(cfg *nomadplugin.TaskConfig) (*cgroup.Group, bool, error) {
+	if d.cgroups.Mode() != cgroup.ModeV2 {
+		return nil, false, nil
+	}
+	g, err := d.cgroups.Create(cgroup.Own{Parent: ownParent, Name: ownGroupName(cfg)})
+	if err != nil {
+		if d.uid != 0 && errors.Is(err, os.ErrPermission) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return g, true, nil
+}
+
+// ownGroupName names a driver-made group like Nomad names its own.
+func ownGroupName(cfg *nomadplugin.TaskConfig) string {
+	return cfg.AllocID + "." + cfg.Name + ".scope"
+}
+
+func cpusetCgroup(cfg *nomadplugin.TaskConfig) string {
+	if cfg.Resources == nil || cfg.Resources.Linux == nil {
+		return ""
+	}
+	return cfg.Resources.Linux.CpusetCgroup
+}
+
+// taskLimits converts the agent's resources to cgroup limits: CPU shares
+// (scaled by importance), memory (with memory_max the hard limit and memory
+// the protected amount) and reserved cores.
+func taskLimits(r *nomadplugin.Resources, imp importance) cgroup.Limits {
+	if r == nil {
+		return cgroup.Limits{}
+	}
+	var l cgroup.Limits
+	shares := r.CPUShares
+	if r.Linux != nil && r.Linux.CPUShares > 0 {
+		shares = r.Linux.CPUShares
+	}
+	if shares > 0 {
+		l.CPUShares = uint64(min(imp.scaleShares(shares), cgroup.MaxShares))
+	}
+	if r.MemoryMB > 0 {
+		l.MemoryBytes = r.MemoryMB * mib
+	}
+	switch {
+	case r.MemoryMaxMB == -1:
+		l.MemoryMaxBytes = -1
+	case r.MemoryMaxMB > r.MemoryMB:
+		l.MemoryMaxBytes = r.MemoryMaxMB * mib
+	}
+	if r.Linux != nil {
+		l.CpusetCpus = r.Linux.CpusetCPUs
+	}
+	return l
+}

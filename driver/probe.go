@@ -1,0 +1,59 @@
+package driver
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// ProbeArg is argv[1] of the selftest's probe program (this binary again),
+// dispatched by main to ProbeMain.
+const ProbeArg = "__probe"
+
+// ProbeMain performs one action inside a sandbox and exits with the errno
+// it got (0 for success), so the selftest can assert the exact errno:
+//
+//	__probe socket        socket(AF_INET, SOCK_STREAM)
+//	__probe read PATH     open(PATH, O_RDONLY)
+//	__probe pid           exit 0 if this process is PID 2 (init is PID 1)
+func ProbeMain(args []string) int {
+	if len(args) == 0 {
+		return int(unix.EINVAL)
+	}
+	switch args[0] {
+	case "socket":
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return errnoOf(err)
+	case "read":
+		if len(args) != 2 {
+			return int(unix.EINVAL)
+		}
+		fd, err := unix.Open(args[1], unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return errnoOf(err)
+	case "pid":
+		if os.Getpid() == 2 {
+			return 0
+		}
+		return int(unix.ESRCH)
+	}
+	return int(unix.EINVAL)
+}
+
+// errnoOf is err's errno, 0 for nil and EIO for anything else.
+func errnoOf(err error) int {
+	if err == nil {
+		return 0
+	}
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return int(errno)
+	}
+	return int(unix.EIO)
+}

@@ -1,0 +1,264 @@
+package driver
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/nsexec"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox"
+)
+
+// shimArg is argv[1] of the shim, dispatched by main to sandbox.ShimMain.
+const shimArg = "__shim"
+
+// notifyFD is the shim's end of the supervisor socket: nsexec puts the
+// shim's extra files at 3, 4, …, and fd 3 is the spec pipe.
+const notifyFD = sandbox.SpecFD + 1
+
+// StartTask validates the task config, opens the log fifos, places the task
+// in its cgroup and starts init (which starts the shim, which sandboxes and
+// execs the command). Validation errors are fatal; failures of the machine
+// (fifo, cgroup, fork) are recoverable, so the agent's restart policy
+// applies.
+func (d *Driver) StartTask(cfg *nomadplugin.TaskConfig) (*nomadplugin.TaskHandle, *nomadplugin.NetworkOverride, error) {
+	if h := d.tasks.get(cfg.ID); h != nil {
+		return nil, nil, fmt.Errorf("task %s is already started", cfg.ID)
+	}
+	spec, user, err := d.prepare(cfg)
+	if err != nil {
+		return nil, nil, nomadplugin.NewRecoverableError(err, false)
+	}
+	h, err := d.launch(cfg, spec, user)
+	if err != nil {
+		return nil, nil, nomadplugin.NewRecoverableError(err, true)
+	}
+	if !d.tasks.add(h) {
+		d.kill(h)
+		return nil, nil, fmt.Errorf("task %s was started twice concurrently", cfg.ID)
+	}
+	go d.watch(h)
+	handle, err := d.handleFor(h)
+	if err != nil {
+		return nil, nil, err
+	}
+	return handle, nil, nil
+}
+
+// prepare checks everything that does not touch the machine: the task
+// config against the operator policy, the user, and the driver's health.
+func (d *Driver) prepare(cfg *nomadplugin.TaskConfig) (*taskSpec, identity, error) {
+	var tc TaskConfig
+	if err := taskConfigSchema.Decode(cfg.DriverConfig, &tc); err != nil {
+		return nil, identity{}, fmt.Errorf("task config: %w", err)
+	}
+	op := d.operator()
+	spec, err := parseTaskConfig(&tc, op, cfg.TaskDir())
+	if err != nil {
+		return nil, identity{}, err
+	}
+	user, err := resolveUser(cfg.User, op.DefaultUser, d.uid)
+	if err != nil {
+		return nil, identity{}, err
+	}
+	if op.RequireLandlock && sandbox.LandlockABI() == 0 {
+		return nil, identity{}, errors.New("unveil cannot be enforced: Landlock is unavailable and the operator requires it (require_landlock)")
+	}
+	return spec, user, nil
+}
+
+// launch creates the task: log fifos, cgroup, supervisor, init.
+func (d *Driver) launch(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identity) (*taskHandle, error) {
+	stdout, err := openLogFIFO(cfg.AllocDir, cfg.StdoutPath)
+	if err != nil {
+		return nil, err
+	}
+	defer stdout.Close()
+	stderr, err := openLogFIFO(cfg.AllocDir, cfg.StderrPath)
+	if err != nil {
+		return nil, err
+	}
+	defer stderr.Close()
+	statusPath, err := d.statusPath(cfg.ID)
+	if err != nil {
+		return nil, err
+	}
+	place, err := d.placeTask(cfg, spec)
+	if err != nil {
+		return nil, err
+	}
+	h := &taskHandle{cfg: cfg, group: place.group, limiter: newEventLimiter(), done: make(chan struct{})}
+	sup, err := d.startSupervisor(h, spec)
+	if err != nil {
+		d.releaseGroup(place)
+		return nil, err
+	}
+	h.stopSupervisor = sup.stop
+	proc, err := d.startInit(cfg, spec, user, place, sup, stdout, stderr, statusPath)
+	if err != nil {
+		sup.stop()
+		d.releaseGroup(place)
+		return nil, err
+	}
+	h.proc = proc
+	h.state = driverState{
+		Spec:          *spec,
+		User:          user,
+		InitPID:       proc.Pid,
+		InitStartTime: proc.StartTime,
+		StatusPath:    statusPath,
+		OwnCgroup:     place.own,
+		StartedAt:     time.Now(),
+		Rootless:      d.uid != 0,
+	}
+	if place.group != nil {
+		st := place.group.State()
+		h.state.Cgroup = &st
+	}
+	if place.degraded != "" {
+		d.taskEvent(h, place.degraded, nil)
+	}
+	return h, nil
+}
+
+// startInit encodes the sandbox spec and starts init with the shim.
+func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identity, place *placement, sup *supervision, stdout, stderr *os.File, statusPath string) (*nsexec.Process, error) {
+	sbSpec := sandbox.Spec{
+		Policy: spec.sandboxPolicy(user, d.uid == 0, sup.shimFD()),
+		Argv:   append([]string{spec.Command}, spec.Args...),
+		Env:    environ(cfg.Env),
+	}
+	specR, err := specPipe(&sbSpec)
+	if err != nil {
+		return nil, err
+	}
+	defer specR.Close()
+	nc := &nsexec.Config{
+		Shim: nsexec.Shim{
+			Self:       d.self,
+			Args:       []string{shimArg},
+			Stdout:     stdout,
+			Stderr:     stderr,
+			ExtraFiles: sup.extraFiles(specR),
+		},
+		HostPID:    spec.HostPID,
+		HostIPC:    spec.HostIPC,
+		HostMount:  spec.HostPID && d.uid != 0,
+		HostUTS:    d.uid != 0,
+		StatusPath: statusPath,
+	}
+	if d.uid != 0 {
+		// nsexec creates no user namespace, and without one an
+		// unprivileged driver may create no other namespace either.
+		nc.HostPID, nc.HostIPC, nc.HostMount = true, true, true
+	}
+	if ni := cfg.NetworkIsolation; ni != nil && ni.Mode == nomadplugin.NetworkIsolationGroup && ni.Path != "" {
+		nc.NetNSPath = ni.Path
+	}
+	if err := d.attachCgroup(nc, place); err != nil {
+		return nil, err
+	}
+	if nc.Cgroup != nil {
+		defer nc.Cgroup.Close()
+	}
+	proc, err := nsexec.Start(nc)
+	sup.afterStart()
+	return proc, err
+}
+
+// attachCgroup tells nsexec how to put init into the task's group: cloned
+// straight into it on v2, moved before it starts the shim on v1.
+func (d *Driver) attachCgroup(nc *nsexec.Config, place *placement) error {
+	if place.group == nil {
+		return nil
+	}
+	if dir, err := place.group.OpenDir(); err == nil {
+		nc.Cgroup = dir
+		return nil
+	}
+	nc.BeforeStart = place.group.AddProc
+	return nil
+}
+
+// specPipe writes the encoded spec into a pipe whose read end becomes the
+// shim's fd 3. The write happens in the background, so a spec larger than
+// the pipe buffer does not block the start.
+func specPipe(s *sandbox.Spec) (*os.File, error) {
+	data, err := s.MarshalBinary()
+	if err != nil {
+		return nil, fmt.Errorf("encode sandbox spec: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("spec pipe: %w", err)
+	}
+	go func() {
+		w.Write(data)
+		w.Close()
+	}()
+	return r, nil
+}
+
+// statusPath is the task's exit status file in the driver's state
+// directory, which only the driver's user may write.
+func (d *Driver) statusPath(id string) (string, error) {
+	if err := os.MkdirAll(d.stateDir, 0o700); err != nil {
+		return "", fmt.Errorf("state dir: %w", err)
+	}
+	if err := os.Chmod(d.stateDir, 0o700); err != nil {
+		return "", fmt.Errorf("state dir: %w", err)
+	}
+	sum := sha256.Sum256([]byte(id))
+	return filepath.Join(d.stateDir, hex.EncodeToString(sum[:12])+".status"), nil
+}
+
+// releaseGroup undoes placeTask after a failed start.
+func (d *Driver) releaseGroup(place *placement) {
+	if place.group != nil && place.own {
+		place.group.Remove()
+	}
+}
+
+// handleFor renders the handle the agent stores.
+func (d *Driver) handleFor(h *taskHandle) (*nomadplugin.TaskHandle, error) {
+	state, err := h.state.encode()
+	if err != nil {
+		return nil, fmt.Errorf("encode driver_state: %w", err)
+	}
+	return &nomadplugin.TaskHandle{
+		Version:     handleVersion,
+		Config:      h.cfg,
+		State:       nomadplugin.TaskStateRunning,
+		DriverState: state,
+	}, nil
+}
+
+// watch waits for the task's end and records its exit.
+func (d *Driver) watch(h *taskHandle) {
+	st, err := h.proc.Wait(context.Background())
+	res := nomadplugin.ExitResult{ExitCode: st.Code, Signal: int(st.Signal)}
+	if err != nil && !errors.Is(err, nsexec.ErrStatusMissing) {
+		res.Err = err
+	}
+	if errors.Is(err, nsexec.ErrStatusMissing) && res.Signal == 0 {
+		res.Signal, res.ExitCode = int(unix.SIGKILL), 128+int(unix.SIGKILL)
+	}
+	if h.group != nil {
+		if oom, oerr := h.group.OOMKilled(); oerr == nil {
+			res.OOMKilled = oom
+		}
+	}
+	h.exit, h.completedAt = res, time.Now()
+	close(h.done)
+	if h.stopSupervisor != nil {
+		h.stopSupervisor()
+	}
+}

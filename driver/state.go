@@ -1,0 +1,59 @@
+package driver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/cgroup"
+)
+
+// driverState is the task handle's driver_state: everything RecoverTask
+// needs, because the agent hands back the task config without its driver
+// config. JSON is fine here: it is written once per start and read once per
+// recovery, never on the shim's path.
+type driverState struct {
+	// Spec is the validated task config; exec sessions use its promises
+	// and unveils.
+	Spec taskSpec `json:"spec"`
+	User identity `json:"user"`
+	// InitPID and InitStartTime identify the task's init; a pid whose
+	// start time differs was reused and is never adopted.
+	InitPID       int    `json:"init_pid"`
+	InitStartTime uint64 `json:"init_start_time"`
+	// StatusPath is the driver-owned file init records the exit status in.
+	StatusPath string `json:"status_path"`
+	// Cgroup is nil when the task runs without a cgroup.
+	Cgroup *cgroup.State `json:"cgroup,omitempty"`
+	// OwnCgroup: the driver created the cgroup and removes it on destroy.
+	OwnCgroup bool      `json:"own_cgroup,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	// Rootless: the task runs in a user namespace as the agent's user.
+	Rootless bool `json:"rootless,omitempty"`
+}
+
+func (s *driverState) encode() ([]byte, error) {
+	return json.Marshal(s)
+}
+
+// decodeDriverState reads a handle's driver_state of the given version.
+func decodeDriverState(version int, b []byte) (*driverState, error) {
+	if version != handleVersion {
+		return nil, fmt.Errorf("driver_state version %d: this driver reads version %d; the task was started by an incompatible driver build", version, handleVersion)
+	}
+	if len(b) == 0 {
+		return nil, errors.New("driver_state is empty: the handle was not written by this driver")
+	}
+	var s driverState
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("driver_state: %w", err)
+	}
+	if s.InitPID <= 0 || s.InitStartTime == 0 || s.StatusPath == "" {
+		return nil, fmt.Errorf("driver_state: init pid %d, start time %d, status path %q: all are required to reattach", s.InitPID, s.InitStartTime, s.StatusPath)
+	}
+	return &s, nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

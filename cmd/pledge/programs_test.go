@@ -55,7 +55,7 @@ func TestHTTPServerAndCurl(t *testing.T) {
 	port := freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	server := exec.CommandContext(ctx, pledgeBin, "-p", "stdio rpath inet", "-v", "r:"+dir, "-v", "r:/usr",
+	server := exec.CommandContext(ctx, pledgeBin, "-p", "stdio rpath inet", "-v", "r:"+dir, "-v", "r:/usr", "-v", "r:/etc/mime.types",
 		python, "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, fmt.Sprint(port))
 	var serverErr strings.Builder
 	server.Stderr = &serverErr
@@ -77,7 +77,7 @@ func TestHTTPServerAndCurl(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("curl under pledge: exit %d signal %v, stderr %q; server stderr %q", r.code, r.signal, r.stderr, serverErr.String())
+			t.Fatalf("curl under pledge: exit %d signal %v, stderr %q; server stderr %.1000q", r.code, r.signal, r.stderr, serverErr.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

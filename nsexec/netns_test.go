@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 
 // newNetNS creates a network namespace pinned by a bind mount at a temporary
 // path, without external tools: a locked thread unshares and bind-mounts its
-// own namespace, and is then discarded with its goroutine.
+// own namespace, and is then discarded.
 func newNetNS(t *testing.T) string {
 	t.Helper()
 	requireRoot(t)
@@ -21,16 +20,13 @@ func newNetNS(t *testing.T) string {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("unshare: %w", err)
-			return
+	var err error
+	onSpareThread(func() {
+		if err = unix.Unshare(unix.CLONE_NEWNET); err == nil {
+			err = unix.Mount(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()), path, "", unix.MS_BIND, "")
 		}
-		errc <- unix.Mount(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()), path, "", unix.MS_BIND, "")
-	}()
-	if err := <-errc; err != nil {
+	})
+	if err != nil {
 		t.Fatalf("create network namespace: %v", err)
 	}
 	t.Cleanup(func() { unix.Unmount(path, unix.MNT_DETACH) })

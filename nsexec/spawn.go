@@ -5,36 +5,59 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// forkOnThread fork-execs argv from a fresh OS thread on which join ran
+// forkOnThread fork-execs argv from a spare OS thread on which join ran
 // first, and returns the child's pid. join may change the thread's
-// namespaces (setns): the goroutine never unlocks its thread, so the Go
-// runtime terminates the thread when the goroutine returns and no other
-// goroutine ever runs in those namespaces. A nil join forks from the calling
-// thread. The fork must come from that same
-// thread because namespaces set with setns belong to the calling thread, and
-// a pid namespace set with setns applies only to children.
+// namespaces (setns), which is why the fork must come from that same thread:
+// namespaces set with setns belong to the calling thread, and a pid namespace
+// set with setns applies only to children. A nil join forks from the calling
+// thread.
 func forkOnThread(join func() error, argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
 	if join == nil {
 		return syscall.ForkExec(argv0, argv, attr)
 	}
-	type result struct {
-		pid int
-		err error
-	}
-	done := make(chan result, 1)
+	var pid int
+	var err error
+	onSpareThread(func() {
+		if err = join(); err == nil {
+			pid, err = syscall.ForkExec(argv0, argv, attr)
+		}
+	})
+	return pid, err
+}
+
+// onSpareThread runs fn on an OS thread that is thrown away afterwards: the
+// goroutine never unlocks its thread, so the runtime terminates the thread
+// when the goroutine returns and no other goroutine ever runs in whatever
+// namespaces fn switched to. The main thread is never used: the runtime
+// cannot terminate it (it would stay parked in fn's namespaces), and
+// /proc/self/ns and /proc/self/mountinfo describe the main thread, so the
+// driver would seem to live in the task's namespaces.
+func onSpareThread(fn func()) {
+	done := make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
-		if err := join(); err != nil {
-			done <- result{err: err}
+		if unix.Gettid() != unix.Getpid() {
+			fn()
+			close(done)
 			return
 		}
-		pid, err := syscall.ForkExec(argv0, argv, attr)
-		done <- result{pid, err}
+		// Landed on the main thread: hold it, so the inner goroutine
+		// lands elsewhere, then give it back untouched.
+		inner := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			fn()
+			close(inner)
+		}()
+		<-inner
+		runtime.UnlockOSThread()
+		close(done)
 	}()
-	r := <-done
-	return r.pid, r.err
+	<-done
 }
 
 // stdioFiles returns the shim's fds 0-2 with /dev/null for nil entries, and

@@ -3,7 +3,6 @@ package driver
 import (
 	"bufio"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -94,6 +93,3 @@ func hasCapability(c int) bool {
 	}
 	return false
 }
-
-// arch is the architecture name as Nomad's own attributes spell it.
-func arch() string { return runtime.GOARCH }

@@ -58,7 +58,7 @@ func (d *Driver) fingerprint(f features) nomadplugin.Fingerprint {
 		prefix + "cgroup":         nomadplugin.NewStringAttribute(string(f.Cgroup)),
 		prefix + "cap.net_bind":   nomadplugin.NewBoolAttribute(f.NetBind && op.Caps&(1<<capNetBindService) != 0),
 		prefix + "os":             nomadplugin.NewStringAttribute(runtime.GOOS),
-		prefix + "arch":           nomadplugin.NewStringAttribute(arch()),
+		prefix + "arch":           nomadplugin.NewStringAttribute(runtime.GOARCH),
 	}
 	health, desc := d.health(f, op)
 	return nomadplugin.Fingerprint{Attributes: attrs, Health: health, HealthDescription: desc}

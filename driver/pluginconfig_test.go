@@ -9,12 +9,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func decodePlugin(t *testing.T, body string) (*operatorPolicy, error) {
+// encodePlugin encodes a plugin config body as the agent does.
+func encodePlugin(t *testing.T, body string) []byte {
 	t.Helper()
 	raw, err := hclspec.EncodeHCL(pluginConfigSchema, body, nil)
 	if err != nil {
 		t.Fatalf("encode %q: %v", body, err)
 	}
+	return raw
+}
+
+func decodePlugin(t *testing.T, body string) (*operatorPolicy, error) {
+	t.Helper()
+	raw := encodePlugin(t, body)
 	var c PluginConfig
 	if err := pluginConfigSchema.Decode(raw, &c); err != nil {
 		t.Fatalf("decode %q: %v", body, err)

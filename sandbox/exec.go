@@ -125,7 +125,7 @@ func unveil(p *Policy, prog program, kind targetKind, extra []string, env []stri
 	}
 	// The program is unveiled through its open fd, so the rule names the
 	// inode that runs even if the path was replaced since the lookup.
-	b.addResolved(ruleSpec{access: (PermRead | PermExec).access(), path: "/proc/self/fd/" + strconv.Itoa(prog.fd)})
+	b.addResolved(ruleSpec{access: (PermRead | PermExec).access(), path: "/proc/self/fd/" + strconv.Itoa(prog.fd)}, false)
 	for _, path := range extra {
 		if err := b.add(Unveil{PermRead, path}, false); err != nil {
 			return err

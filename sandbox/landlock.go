@@ -58,22 +58,20 @@ func (b *rulesetBuilder) supported() landlock.AccessFSSet {
 // add resolves u's path and adds it with the rights of its letters, cut to
 // file rights when the target is not a directory.
 func (b *rulesetBuilder) add(u Unveil, optional bool) error {
-	path, ok, err := followLinks(u.Path)
+	path, isDir, ok, err := followLinks(u.Path)
 	if err != nil {
 		return fail(ExitUnveil, "unveil("+u.Path+", "+u.Perm.String()+")", err)
 	}
-	if !ok {
-		return nil
+	if ok {
+		b.addResolved(ruleSpec{access: u.Perm.access(), path: path, optional: optional}, isDir)
 	}
-	b.addResolved(ruleSpec{access: u.Perm.access(), path: path, optional: optional})
 	return nil
 }
 
-// addResolved adds a rule for a path that needs no symlink walk (the program,
-// reached through its open fd).
-func (b *rulesetBuilder) addResolved(r ruleSpec) {
-	var st unix.Stat_t
-	if unix.Stat(r.path, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+// addResolved adds a rule for a path whose symlinks are resolved, cut to file
+// rights unless it is a directory.
+func (b *rulesetBuilder) addResolved(r ruleSpec, isDir bool) {
+	if !isDir {
 		r.access &= accessFile
 	}
 	r.access &= b.supported()

@@ -22,20 +22,22 @@ const maxSymlinkHops = 64
 // /proc/self and /proc/thread-self are never replaced by the shim's pid: the
 // text stays symbolic so that messages and the Nomad driver's rule lists show
 // what the user wrote.
-func followLinks(path string) (final string, ok bool, err error) {
+func followLinks(path string) (final string, isDir, ok bool, err error) {
 	cur := path
 	for hop := 0; hop <= maxSymlinkHops; hop++ {
-		if isProcSelf(cur) {
-			return cur, exists(cur), nil
+		var st unix.Stat_t
+		switch err := unix.Lstat(cur, &st); {
+		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
+			return "", false, false, nil
+		case err != nil:
+			return "", false, false, err
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFLNK || isProcSelf(cur) {
+			return cur, isDirectory(cur, &st), true, nil
 		}
 		target, err := readlink(cur)
-		switch {
-		case errors.Is(err, unix.EINVAL):
-			return cur, exists(cur), nil // not a symlink: the end of the chain
-		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
-			return "", false, nil
-		case err != nil:
-			return "", false, err
+		if err != nil {
+			return "", false, false, err
 		}
 		if !filepath.IsAbs(target) {
 			target = filepath.Join(filepath.Dir(cur), target)
@@ -44,11 +46,21 @@ func followLinks(path string) (final string, ok bool, err error) {
 			// The reference falls back to the last link that resolved and
 			// pins the link inode itself, which grants nothing. Skipping it
 			// has the same effect without a rule on a magic proc link.
-			return "", false, nil
+			return "", false, false, nil
 		}
 		cur = target
 	}
-	return "", false, unix.ELOOP
+	return "", false, false, unix.ELOOP
+}
+
+// isDirectory reports whether the file st describes is a directory; for the
+// proc links kept symbolic it looks through the link.
+func isDirectory(path string, st *unix.Stat_t) bool {
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		var target unix.Stat_t
+		return unix.Stat(path, &target) == nil && target.Mode&unix.S_IFMT == unix.S_IFDIR
+	}
+	return st.Mode&unix.S_IFMT == unix.S_IFDIR
 }
 
 // isProcSelf reports whether p names the per-process proc link itself.

@@ -48,7 +48,16 @@ func TestFollowLinks(t *testing.T) {
 		{path: "/proc/thread-self/", want: "/proc/thread-self/", wantOK: true},
 		{path: "/proc/self/fd", want: "/proc/self/fd", wantOK: true},
 	} {
-		got, ok, err := followLinks(tc.path)
+		if tc.want != "" {
+			var st unix.Stat_t
+			if err := unix.Stat(tc.path, &st); err != nil {
+				t.Fatal(err)
+			}
+			if _, isDir, _, _ := followLinks(tc.path); isDir != (st.Mode&unix.S_IFMT == unix.S_IFDIR) {
+				t.Errorf("followLinks(%q) isDir = %v", tc.path, isDir)
+			}
+		}
+		got, _, ok, err := followLinks(tc.path)
 		if !errors.Is(err, tc.wantErr) || got != tc.want || ok != tc.wantOK {
 			t.Errorf("followLinks(%q) = %q, %v, %v; want %q, %v, %v", tc.path, got, ok, err, tc.want, tc.wantOK, tc.wantErr)
 		}
@@ -65,7 +74,7 @@ func TestFollowLinksPipe(t *testing.T) {
 	defer r.Close()
 	defer w.Close()
 	path := "/proc/self/fd/" + strconv.Itoa(int(r.Fd()))
-	if got, ok, err := followLinks(path); ok || err != nil {
+	if got, _, ok, err := followLinks(path); ok || err != nil {
 		t.Errorf("followLinks(%s) = %q, %v, %v; want not ok", path, got, ok, err)
 	}
 }

@@ -45,7 +45,7 @@ type filterPlan struct {
 	sup     *os.File
 	msg     unix.Msghdr
 	iov     unix.Iovec
-	payload [1]byte
+	payload []byte
 	oob     []byte
 
 	preload string
@@ -131,8 +131,7 @@ func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises
 	case p.NotifyFD >= 0:
 		f.sup = os.NewFile(uintptr(p.NotifyFD), "supervisor socket")
 	case p.SpawnSupervisor:
-		cfg := supervisor.Config{Arch: opts.Arch, Set: set, Options: opts, LoaderPID: unix.Getpid()}
-		sock, err := supervisor.Spawn(cfg, p.Report)
+		sock, err := supervisor.Spawn(p.Report)
 		if err != nil {
 			return err
 		}
@@ -149,8 +148,10 @@ func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises
 		return fmt.Errorf("supervisor socket fd %d: SO_PASSCRED: %w (is it a unix socket?)", fd, err)
 	}
 	f.flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+	f.payload = supervisor.HandoffPayload(supervisor.Config{Arch: opts.Arch, Set: set, Options: opts})
 	f.oob = unix.UnixRights(-1)
-	f.iov = unix.Iovec{Base: &f.payload[0], Len: 1}
+	f.iov = unix.Iovec{Base: &f.payload[0]}
+	f.iov.SetLen(len(f.payload))
 	f.msg = unix.Msghdr{Iov: &f.iov, Iovlen: 1, Control: &f.oob[0]}
 	f.msg.SetControllen(len(f.oob))
 	return nil
@@ -269,7 +270,7 @@ func installSendExec(fprog *unix.SockFprog, flags uintptr, notifyFD int, msg *un
 		if e != 0 {
 			return stepHandoff, e
 		}
-		if n != 1 {
+		if n != uintptr(msg.Iov.Len) {
 			return stepHandoff, syscall.EIO
 		}
 	}

@@ -29,6 +29,7 @@ const (
 	envPromises     = "PLEDGE_TEST_PROMISES"
 	envKill         = "PLEDGE_TEST_KILL"
 	envReport       = "PLEDGE_TEST_REPORT"
+	envNotifyFD     = "PLEDGE_TEST_NOTIFY_FD"
 )
 
 func init() { testRoles[roleSeccompShim] = seccompShim }
@@ -41,6 +42,10 @@ func seccompShim() {
 	p := &Policy{Promises: set, NotifyFD: -1, SpawnSupervisor: true, Report: os.Getenv(envReport) != ""}
 	if os.Getenv(envKill) != "" {
 		p.Penalty = promises.PenaltyKill
+	}
+	if fd := os.Getenv(envNotifyFD); fd != "" {
+		p.NotifyFD, _ = strconv.Atoi(fd)
+		p.SpawnSupervisor = false
 	}
 	fd, err := unix.Open(os.Args[1], unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -251,6 +256,54 @@ func TestSupervisorDeath(t *testing.T) {
 				t.Fatalf("got %v, stdout %q, want %q; stderr:\n%s", err, rest, tc.want, stderr.String())
 			}
 		})
+	}
+}
+
+// TestServeInProcess is the Nomad driver's arrangement: the shim hands the
+// listener over an inherited socket to Serve running in this process, which
+// learns the filter and the task's pid from the hand-off itself.
+func TestServeInProcess(t *testing.T) {
+	probe := testProgram(t, "probe")
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, theirs := os.NewFile(uintptr(pair[0]), "supervisor"), os.NewFile(uintptr(pair[1]), "shim")
+	defer ours.Close()
+	var mu sync.Mutex
+	var got []supervisor.Violation
+	done := make(chan error, 1)
+	go func() {
+		done <- supervisor.Serve(t.Context(), ours, supervisor.Config{Report: func(v supervisor.Violation) {
+			mu.Lock()
+			got = append(got, v)
+			mu.Unlock()
+		}})
+	}()
+	cmd := shimRun{promises: "stdio", report: true, argv: []string{probe, "open", "socket", "open"}}.command()
+	cmd.Env = append(cmd.Env, envNotifyFD+"=3")
+	cmd.ExtraFiles = []*os.File{theirs}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	theirs.Close()
+	if err != nil || stdout.String() != "open=EPERM\nsocket=EPERM\nopen=EPERM\n" {
+		t.Fatalf("got %v, stdout %q; stderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v, want nil once the task is gone", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var names []string
+	for _, v := range got {
+		names = append(names, v.Syscall)
+		if v.PID != cmd.Process.Pid {
+			t.Errorf("violation %+v: pid %d, want the task's %d", v, v.PID, cmd.Process.Pid)
+		}
+	}
+	if strings.Join(names, " ") != "openat socket" {
+		t.Errorf("reported %q, want openat then socket, once each", names)
 	}
 }
 

@@ -10,37 +10,48 @@ import (
 // errStopped says Serve returned because its context ended.
 var errStopped = errors.New("supervisor stopped")
 
+// maxPayload bounds the hand-off message (HandoffPayload is far shorter).
+const maxPayload = 256
+
+// handoff is what the shim sends: the listener, its pid and the filter's
+// description.
+type handoff struct {
+	listener int
+	pid      int // from SCM_CREDENTIALS, translated into this pid namespace; 0 if absent
+	payload  []byte
+}
+
 // receiveListener waits on sock for the shim's message carrying the seccomp
-// listener (SCM_RIGHTS) and returns it with the sender's pid. The pid comes
-// from SCM_CREDENTIALS, which the kernel attaches and translates into this
-// process's pid namespace; it is 0 if the message carried none.
-func receiveListener(sock, wake int) (listener, pid int, err error) {
+// listener (SCM_RIGHTS). The pid comes from SCM_CREDENTIALS, which the
+// kernel attaches (the shim sets SO_PASSCRED) and translates into this
+// process's pid namespace.
+func receiveListener(sock, wake int) (h handoff, err error) {
 	if err := unix.SetsockoptInt(sock, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
-		return -1, 0, fmt.Errorf("supervisor socket: SO_PASSCRED: %w", err)
+		return h, fmt.Errorf("supervisor socket: SO_PASSCRED: %w", err)
 	}
 	if err := waitReadable(sock, wake); err != nil {
-		return -1, 0, err
+		return h, err
 	}
-	buf := make([]byte, 1)
+	buf := make([]byte, maxPayload)
 	oob := make([]byte, unix.CmsgSpace(4*4)+unix.CmsgSpace(unix.SizeofUcred))
 	n, oobn, _, _, err := recvmsg(sock, buf, oob)
 	if err != nil {
-		return -1, 0, fmt.Errorf("supervisor socket: receive listener: %w", err)
+		return h, fmt.Errorf("supervisor socket: receive listener: %w", err)
 	}
 	fds, pid, err := parseHandoff(oob[:oobn])
 	if err != nil {
-		return -1, 0, err
+		return h, err
 	}
-	if len(fds) != 1 || n != 1 {
+	if len(fds) != 1 || n == 0 {
 		for _, fd := range fds {
 			unix.Close(fd)
 		}
 		if n == 0 && len(fds) == 0 {
-			return -1, 0, errors.New("supervisor socket closed before the listener arrived: the sandboxed program never installed its filter")
+			return h, errors.New("supervisor socket closed before the listener arrived: the sandboxed program never installed its filter")
 		}
-		return -1, 0, fmt.Errorf("supervisor socket: got %d bytes and %d fds, want 1 byte and the listener fd", n, len(fds))
+		return h, fmt.Errorf("supervisor socket: got %d bytes and %d fds, want the filter description and one listener fd", n, len(fds))
 	}
-	return fds[0], pid, nil
+	return handoff{listener: fds[0], pid: pid, payload: buf[:n]}, nil
 }
 
 // recvmsg retries on EINTR; received fds are close-on-exec.

@@ -22,11 +22,16 @@ const Command = "__pledge-supervise"
 // socketFD is where Spawn puts the supervisor's end of the socket pair.
 const socketFD = 3
 
-// Spawn starts a supervisor process (this binary, run as Command) for the
-// filter cfg describes and returns the shim's end of a socket pair
-// (close-on-exec) on which to send the listener. cfg.Report is not carried
-// to the other process: with report set it writes each violation to the
-// inherited stderr, otherwise it stays silent.
+// The supervisor process's one argument after Command.
+const (
+	modeReport = "report"
+	modeQuiet  = "quiet"
+)
+
+// Spawn starts a supervisor process (this binary, run as Command) and
+// returns the shim's end of a socket pair (close-on-exec) on which to send
+// the listener and HandoffPayload. With report set the supervisor writes
+// each violation to the inherited stderr, otherwise it stays silent.
 //
 // The supervisor is started with CLONE_PARENT, as a sibling of the shim
 // rather than its child, so that the task never sees an unexpected child
@@ -37,7 +42,7 @@ const socketFD = 3
 // ignores job-control and terminal signals and exits when the task and its
 // descendants are gone. Spawn must run while /proc/self/exe is reachable
 // (before a chroot without /proc).
-func Spawn(cfg Config, report bool) (*os.File, error) {
+func Spawn(report bool) (*os.File, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: socketpair: %w", err)
@@ -45,8 +50,11 @@ func Spawn(cfg Config, report bool) (*os.File, error) {
 	shim := os.NewFile(uintptr(pair[0]), "supervisor socket")
 	child := os.NewFile(uintptr(pair[1]), "supervisor socket (supervisor end)")
 	defer child.Close()
-	cfg.Options.Cookie = 0
-	argv := []string{os.Args[0], Command, encodeArgs(cfg, report)}
+	mode := modeQuiet
+	if report {
+		mode = modeReport
+	}
+	argv := []string{os.Args[0], Command, mode}
 	attr := &os.ProcAttr{
 		Env:   []string{},
 		Files: []*os.File{nil, nil, os.Stderr, child},
@@ -68,18 +76,15 @@ func Spawn(cfg Config, report bool) (*os.File, error) {
 // Main runs the supervisor process that Spawn starts and exits: status 0
 // when the task is gone, 1 with a message on stderr if supervision failed.
 func Main() {
-	if len(os.Args) != 3 || os.Args[1] != Command {
-		fail(fmt.Errorf("usage: %s %s <config>; this entry is started by pledge itself", os.Args[0], Command))
-	}
-	cfg, report, err := decodeArgs(os.Args[2])
-	if err != nil {
-		fail(err)
+	if len(os.Args) != 3 || os.Args[1] != Command || (os.Args[2] != modeReport && os.Args[2] != modeQuiet) {
+		fail(fmt.Errorf("usage: %s %s %s|%s; this entry is started by pledge itself", os.Args[0], Command, modeReport, modeQuiet))
 	}
 	if err := harden(); err != nil {
 		fail(err)
 	}
 	signal.Ignore(unix.SIGINT, unix.SIGQUIT, unix.SIGHUP, unix.SIGTERM, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGPIPE)
-	if report {
+	var cfg Config
+	if os.Args[2] == modeReport {
 		cfg.Report = writeViolation
 	}
 	if err := Serve(context.Background(), os.NewFile(socketFD, "supervisor socket"), cfg); err != nil {

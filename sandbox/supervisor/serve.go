@@ -42,10 +42,13 @@ import (
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
 )
 
-// Config describes the filter a supervisor serves. It must match the
-// filter the shim installed, except Options.Cookie, which the supervisor
-// never needs and should not hold (zero it).
+// Config describes the filter a supervisor serves and what to do with
+// violations.
 type Config struct {
+	// Arch, Set and Options describe the filter. Serve replaces them with
+	// the description the shim sends with the listener (HandoffPayload),
+	// which is exactly what the filter was compiled from; callers may leave
+	// them zero. Options.Cookie is never used.
 	Arch    promises.Arch
 	Set     promises.Set
 	Options promises.Options
@@ -74,8 +77,8 @@ func Serve(ctx context.Context, sock *os.File, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("supervisor socket: %w", err)
 	}
-	var listener, pid int
-	cerr := conn.Control(func(fd uintptr) { listener, pid, err = receiveListener(int(fd), wake) })
+	var h handoff
+	cerr := conn.Control(func(fd uintptr) { h, err = receiveListener(int(fd), wake) })
 	if cerr != nil {
 		return fmt.Errorf("supervisor socket: %w", cerr)
 	}
@@ -85,11 +88,16 @@ func Serve(ctx context.Context, sock *os.File, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	defer unix.Close(listener)
-	if pid == 0 {
-		pid = cfg.LoaderPID
+	defer unix.Close(h.listener)
+	filter, err := decodePayload(h.payload)
+	if err != nil {
+		return err // closing the listener leaves the task's routed calls failing with ENOSYS
 	}
-	err = serveListener(listener, wake, newClassifier(cfg, pid))
+	cfg.Arch, cfg.Set, cfg.Options = filter.Arch, filter.Set, filter.Options
+	if h.pid == 0 {
+		h.pid = cfg.LoaderPID
+	}
+	err = serveListener(h.listener, wake, newClassifier(cfg, h.pid))
 	if errors.Is(err, errStopped) {
 		return ctx.Err()
 	}

@@ -13,9 +13,11 @@ import (
 // then starts inside the group and is never charged to the driver's own
 // cgroup. The caller closes f once the child has started.
 //
-// The kernel refuses to clone into a group after cgroup.kill was written to
-// it (the child is killed at once), so a killed group must not be reused.
-// On v1 there is no such descriptor; use AddProc.
+// A clone into the group that races with Kill's cgroup.kill is killed as
+// it completes, so nothing escapes a kill by forking; a clone after the
+// kill has finished runs normally (TestVMReuseAfterKill), so callers must
+// not start processes into a group they are stopping. On v1 there is no
+// such descriptor; use AddProc.
 func (g *Group) OpenDir() (*os.File, error) {
 	if g.mode != ModeV2 {
 		return nil, fmt.Errorf("CLONE_INTO_CGROUP needs cgroup v2, this group is %s: add the process with AddProc instead", g.mode)

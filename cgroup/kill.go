@@ -94,20 +94,28 @@ func (g *Group) empty() (bool, error) {
 // again; the signals take effect at the thaw.
 func (g *Group) freezeKill(ctx context.Context) error {
 	dir := g.dirs["freezer"]
-	if err := writeFile(dir, "freezer.state", "FROZEN"); err != nil {
-		return ignoreGone(err)
-	}
 	thaw := func() error { return ignoreGone(writeFile(dir, "freezer.state", "THAWED")) }
-	if err := waitFrozen(ctx, dir); err != nil {
+	if err := freeze(ctx, dir); err != nil {
 		return errors.Join(err, thaw())
 	}
 	return errors.Join(g.signalAll(), thaw())
 }
 
-// waitFrozen polls freezer.state until the kernel reports FROZEN (it shows
-// FREEZING while tasks are still being stopped).
-func waitFrozen(ctx context.Context, dir string) error {
-	for {
+// freeze writes FROZEN until freezer.state reads FROZEN. The v1 freezer can
+// stay in FREEZING when it races with a fork or exec in the group (a task
+// that joined after the write is not frozen); writing FROZEN again freezes
+// late joiners, and an occasional thaw unsticks tasks caught mid-vfork.
+func freeze(ctx context.Context, dir string) error {
+	for i := 1; ; i++ {
+		if i%50 == 0 {
+			if err := writeFile(dir, "freezer.state", "THAWED"); err != nil {
+				return ignoreGone(err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := writeFile(dir, "freezer.state", "FROZEN"); err != nil {
+			return ignoreGone(err)
+		}
 		st, err := readFile(dir, "freezer.state")
 		if err != nil {
 			return ignoreGone(err)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# test-vm.sh - run the suites that need real cgroups (create groups, move
+# processes, enforce limits) as root in throwaway VMs, once per cgroup
+# layout: pure cgroup v2 (the default Debian kernel) and cgroup v1 (a 6.1
+# kernel, which still has the v1 memory and cpuset controllers). `make
+# test-vm` and .ci/run call it; it exits non-zero if any suite fails.
+#
+# Tests opt in by checking PLEDGE_VM_TEST=1 (set only here) and learn the
+# layout the VM booted from PLEDGE_VM_CGROUP (v2 or v1); outside a VM they
+# skip. Test binaries are compiled on the host (go-test-in-vm.sh).
+#
+# Environment:
+#   PLEDGE_VM_RUN        -run pattern for every package (default: all tests)
+#   PLEDGE_VM_V1_KERNEL  Debian kernel package for the v1 run
+#                        (default linux-image-6.1.0-56-amd64)
+#   PLEDGE_VM_LAYOUTS    layouts to run (default "v2 v1")
+#   PLEDGE_VM_VERBOSE=1  pass -v to the test binaries
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+VM=../shared/vm/go-test-in-vm.sh
+PKGS=(./cgroup/... ./driver/... ./nsexec/...)
+V1_KERNEL=${PLEDGE_VM_V1_KERNEL:-linux-image-6.1.0-56-amd64}
+TFLAGS=(-run "${PLEDGE_VM_RUN:-.}" -timeout 4m)
+[[ ${PLEDGE_VM_VERBOSE:-} == 1 ]] && TFLAGS+=(-v)
+
+# Only packages that exist yet: a pattern that matches nothing is not a
+# failure, a package that does not build is.
+mapfile -t present < <(for p in "${PKGS[@]}"; do [[ -d ${p%/...} ]] && echo "$p"; done)
+if ((${#present[@]} == 0)); then
+	echo "test-vm: none of ${PKGS[*]} exists yet" >&2
+	exit 0
+fi
+
+rc=0
+for layout in ${PLEDGE_VM_LAYOUTS:-v2 v1}; do
+	vmopts=(--vm-timeout 5m --vm-env PLEDGE_VM_TEST=1 --vm-env "PLEDGE_VM_CGROUP=$layout")
+	case $layout in
+	v2) ;;
+	v1) vmopts+=(--vm-cgroup-layout v1 --vm-kernel "$V1_KERNEL") ;;
+	*) echo "test-vm: layout $layout: want v2 or v1" >&2; exit 2 ;;
+	esac
+	echo "== cgroup $layout VM: ${present[*]}"
+	start=$SECONDS
+	if ! "$VM" "${vmopts[@]}" "${present[@]}" -- "${TFLAGS[@]}"; then
+		echo "== cgroup $layout VM: FAIL" >&2
+		rc=1
+	fi
+	echo "== cgroup $layout VM: $((SECONDS - start))s"
+done
+exit $rc

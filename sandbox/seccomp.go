@@ -210,6 +210,9 @@ func (f *filterPlan) extraUnveils() []string {
 // thread, and Gosched starts a fresh time slice so that the runtime has no
 // reason to preempt it with a signal. No TSYNC: execveat ends the other
 // threads, and only this one must carry the filter into the program.
+// Residual: a signal that still lands in the window runs the Go handler
+// under the filter, and its rt_sigreturn needs stdio; without stdio such a
+// signal kills the shim before the exec (it fails closed).
 func (f *filterPlan) installAndExec(progFD int, argv, env []string) error {
 	empty, err := unix.BytePtrFromString("")
 	if err != nil {

@@ -17,7 +17,10 @@
 // Every answer is derived from promises.Evaluate on the filter's own rules:
 // a call is continued only if the filter routed it here (its action is
 // USER_NOTIF) and the loader's promises would allow it. With penalty kill,
-// a violation the filter routed here kills the task with SIGSYS.
+// the filter kills by itself; the only violations routed here are loader
+// promises after the loader phase, and for those the supervisor sends
+// SIGSYS to the calling thread (a signal, which unlike the filter's kill the
+// task could block or catch; the call still fails with EPERM).
 //
 // If the supervisor dies, the kernel fails every routed call with ENOSYS:
 // denials stay denials, and a dynamic program that has not finished loading
@@ -128,8 +131,9 @@ func serveListener(listener, wake int, c *classifier) error {
 	}
 }
 
-// answer replies to one notification and reports it if it is a first
-// violation of its call number.
+// answer replies to one notification. A first violation of its call number
+// is reported before the reply, so that the report precedes whatever the
+// task prints about the failure.
 func answer(listener int, c *classifier, n notif, reported map[uint32]bool) error {
 	d := promises.Data{Nr: uint32(n.Data.Nr), Arch: n.Data.Arch, IP: n.Data.IP, Args: n.Data.Args}
 	v := c.classify(int(n.PID), d)
@@ -139,16 +143,16 @@ func answer(listener int, c *classifier, n notif, reported map[uint32]bool) erro
 		resp.Flags = unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE
 	case verdictDeny:
 		resp.Error = -int32(unix.EPERM)
+		if c.cfg.Report != nil && !reported[d.Nr] {
+			reported[d.Nr] = true
+			c.cfg.Report(newViolation(c.cfg.Arch, int(n.PID), d.Nr))
+		}
 		if c.cfg.Options.Penalty == promises.PenaltyKill {
 			killThread(listener, n)
 		}
 	}
 	if err := send(listener, resp); err != nil && err != unix.ENOENT {
 		return fmt.Errorf("supervisor: SECCOMP_IOCTL_NOTIF_SEND (%v): %w", v, err)
-	}
-	if v == verdictDeny && c.cfg.Report != nil && !reported[d.Nr] {
-		reported[d.Nr] = true
-		c.cfg.Report(newViolation(c.cfg.Arch, int(n.PID), d.Nr))
 	}
 	return nil
 }

@@ -11,8 +11,10 @@ import (
 
 // Stats opens a TaskStats stream with the given collection interval (the
 // agent uses 1 s) and records what arrives; Close it when done (the
-// plugin's cleanup or death ends it too). Note that the agent drops
-// messages without a timestamp: check TaskStats.Timestamp.
+// plugin's cleanup or death ends it too). gRPC reports a server stream's
+// failure to open (e.g. FailedPrecondition for an unknown task) on the first
+// receive, so such errors show up in the Stream's Err, not here. The agent
+// drops messages without a timestamp: check TaskStats.Timestamp.
 func (t *Task) Stats(interval time.Duration) (*Stream[*driverpb.TaskStats], error) {
 	proc, err := t.p.current()
 	if err != nil {

@@ -39,7 +39,7 @@ func (d *Driver) enter(h *taskHandle, cmd []string, stdio execStdio) (proc *nsex
 	}
 	spec := h.state.Spec
 	spec.Command, spec.Args = cmd[0], cmd[1:]
-	sup, err := d.superviseFor(&spec, func(v supervisor.Violation) {
+	sup, err := d.superviseFor(func(v supervisor.Violation) {
 		d.taskEvent(h, "exec: "+violationMessage(v), map[string]string{"syscall": v.Syscall})
 	})
 	if err != nil {

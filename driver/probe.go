@@ -3,6 +3,9 @@ package driver
 import (
 	"errors"
 	"os"
+	"os/signal"
+	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,7 +19,8 @@ const ProbeArg = "__probe"
 //
 //	__probe socket        socket(AF_INET, SOCK_STREAM)
 //	__probe read PATH     open(PATH, O_RDONLY)
-//	__probe pid           exit 0 if this process is PID 2 (init is PID 1)
+//	__probe pid           exit 0 if the parent is PID 1: init of a private pid namespace
+//	__probe ignore-term   ignore SIGTERM, print "ready" and sleep forever
 func ProbeMain(args []string) int {
 	if len(args) == 0 {
 		return int(unix.EINVAL)
@@ -37,10 +41,17 @@ func ProbeMain(args []string) int {
 			unix.Close(fd)
 		}
 		return errnoOf(err)
+	case "ignore-term":
+		signal.Ignore(unix.SIGTERM)
+		os.Stdout.WriteString("ready\n")
+		for {
+			time.Sleep(time.Hour)
+		}
 	case "pid":
-		if os.Getpid() == 2 {
+		if os.Getppid() == 1 {
 			return 0
 		}
+		os.Stderr.WriteString("pid " + strconv.Itoa(os.Getpid()) + ", parent " + strconv.Itoa(os.Getppid()) + "\n")
 		return int(unix.ESRCH)
 	}
 	return int(unix.EINVAL)

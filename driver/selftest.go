@@ -138,7 +138,7 @@ func selfChecks(self, scratch string, f features) []selfCheck {
 		}},
 	)
 	if f.Root {
-		checks = append(checks, selfCheck{"the task is PID 2 under init in a private pid namespace", func() error { return checkPIDNamespace(self, scratch) }})
+		checks = append(checks, selfCheck{"the task runs under init, PID 1 of a private pid namespace", func() error { return checkPIDNamespace(self, scratch) }})
 	}
 	return checks
 }
@@ -155,7 +155,9 @@ type probeRun struct {
 	argv     []string
 	promises string
 	unveil   []string
-	report   func(supervisor.Violation)
+	// report receives violations; nil ignores them. A supervisor runs
+	// either way, as for every task.
+	report func(supervisor.Violation)
 }
 
 // probeResult is how a probe ended.
@@ -180,15 +182,15 @@ func runProbe(self string, p probeRun) probeResult {
 		spec.Unveils = append(spec.Unveils, parsed)
 	}
 	d := &Driver{log: hclog.NewNullLogger()}
-	var sup *supervision
-	if p.report != nil {
-		if sup, err = d.superviseFor(spec, p.report); err != nil {
-			return probeResult{err: err}
-		}
-		defer sup.stop()
-	} else {
-		sup = &supervision{cancel: func() {}}
+	report := p.report
+	if report == nil {
+		report = func(supervisor.Violation) {}
 	}
+	sup, err := d.superviseFor(report)
+	if err != nil {
+		return probeResult{err: err}
+	}
+	defer sup.stop()
 	sb := sandbox.Spec{Policy: spec.sandboxPolicy(identity{}, false, sup.shimFD()), Argv: p.argv, Env: []string{"PATH=/usr/bin:/bin"}}
 	specR, err := specPipe(&sb)
 	if err != nil {
@@ -286,10 +288,18 @@ func checkPIDNamespace(self, scratch string) error {
 		return err
 	}
 	defer specR.Close()
+	var stderr strings.Builder
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer errR.Close()
+	copied := copyAll([]io.Writer{&stderr}, []*os.File{errR})
 	proc, err := nsexec.Start(&nsexec.Config{
-		Shim:       nsexec.Shim{Args: []string{shimArg}, ExtraFiles: []*os.File{specR}},
+		Shim:       nsexec.Shim{Args: []string{shimArg}, Stderr: errW, ExtraFiles: []*os.File{specR}},
 		StatusPath: filepath.Join(dir, "status"),
 	})
+	errW.Close()
 	if err != nil {
 		return err
 	}
@@ -301,8 +311,9 @@ func checkPIDNamespace(self, scratch string) error {
 		proc.Kill()
 		return err
 	}
+	drain(copied, errR)
 	if st.Code != 0 {
-		return fmt.Errorf("probe ended with %v, want exit code 0 (PID 2 under init)", st)
+		return fmt.Errorf("probe ended with %v, want exit code 0 (parent is PID 1); stderr: %s", st, strings.TrimSpace(stderr.String()))
 	}
 	return nil
 }

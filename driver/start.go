@@ -96,7 +96,7 @@ func (d *Driver) launch(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identi
 		return nil, err
 	}
 	h := &taskHandle{cfg: cfg, group: place.group, limiter: newEventLimiter(), done: make(chan struct{})}
-	sup, err := d.startSupervisor(h, spec)
+	sup, err := d.startSupervisor(h)
 	if err != nil {
 		d.releaseGroup(place)
 		return nil, err

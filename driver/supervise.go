@@ -8,7 +8,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
@@ -25,12 +24,12 @@ type supervision struct {
 
 // startSupervisor creates the socket pair and starts serving it. report
 // receives each violation once per syscall number.
-func (d *Driver) startSupervisor(h *taskHandle, spec *taskSpec) (*supervision, error) {
-	return d.superviseFor(spec, func(v supervisor.Violation) { d.violationEvent(h, v) })
+func (d *Driver) startSupervisor(h *taskHandle) (*supervision, error) {
+	return d.superviseFor(func(v supervisor.Violation) { d.violationEvent(h, v) })
 }
 
 // superviseFor starts a supervisor for a process sandboxed with spec.
-func (d *Driver) superviseFor(spec *taskSpec, report func(supervisor.Violation)) (*supervision, error) {
+func (d *Driver) superviseFor(report func(supervisor.Violation)) (*supervision, error) {
 	if !actionAvailable(seccompRetUserNotif) {
 		return &supervision{cancel: func() {}}, nil
 	}
@@ -41,7 +40,10 @@ func (d *Driver) superviseFor(spec *taskSpec, report func(supervisor.Violation))
 	driverEnd := os.NewFile(uintptr(pair[0]), "supervisor")
 	shimEnd := os.NewFile(uintptr(pair[1]), "supervisor-shim")
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := supervisorConfig(spec, report)
+	// The filter's description (promises, penalty, loader phase) arrives
+	// with the listener from the shim, which alone knows whether the
+	// program is dynamic; the driver only says what to do with violations.
+	cfg := supervisor.Config{Report: report}
 	go func() {
 		defer driverEnd.Close()
 		if err := supervisor.Serve(ctx, driverEnd, cfg); err != nil && ctx.Err() == nil {
@@ -49,31 +51,6 @@ func (d *Driver) superviseFor(spec *taskSpec, report func(supervisor.Violation))
 		}
 	}()
 	return &supervision{shimEnd: shimEnd, cancel: cancel}, nil
-}
-
-// supervisorConfig describes the filter the shim installs for spec: the
-// promises, with denials routed to the supervisor (PenaltyNotify) unless
-// the job asked for kill.
-//
-// It grants no loader phase (Options.Loader is 0). The shim routes the
-// loader's promises to the supervisor only for dynamic programs, and only
-// the shim knows which kind it opened; a supervisor told about a loader
-// phase the filter does not have would let a static program's rpath calls
-// through until it exits. Answering loader calls EPERM fails closed: a
-// dynamic program whose promises lack rpath cannot load. See the driver's
-// package notes on this gap in the sandbox's hand-off.
-func supervisorConfig(spec *taskSpec, report func(supervisor.Violation)) supervisor.Config {
-	penalty := promises.PenaltyNotify
-	if spec.Penalty == promises.PenaltyKill {
-		penalty = promises.PenaltyKill
-	}
-	arch := promises.NativeArch()
-	return supervisor.Config{
-		Arch:    arch,
-		Set:     spec.Promises,
-		Options: promises.Options{Arch: arch, Penalty: penalty},
-		Report:  report,
-	}
 }
 
 // shimFD is the fd number the shim finds the socket at, or -1.

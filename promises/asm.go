@@ -34,6 +34,11 @@ type assembler struct {
 	labels []int // label -> index into code, -1 while unbound
 }
 
+// newAssembler returns an assembler with room for a typical program.
+func newAssembler() *assembler {
+	return &assembler{code: make([]insn, 0, 512), labels: make([]int, 0, 512)}
+}
+
 // newLabel returns a fresh, unbound label.
 func (a *assembler) newLabel() label {
 	a.labels = append(a.labels, -1)

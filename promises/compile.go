@@ -34,7 +34,7 @@ func Compile(s Set, o Options) (Program, error) {
 	}
 	p := gather(s, o)
 	p.simplify()
-	a := &assembler{}
+	a := newAssembler()
 	rets := newReturns(a)
 	targets, blocks := classify(p, a, rets)
 	emitPrologue(a, o.Arch, rets)

@@ -26,7 +26,7 @@ func (e exception) cost() int { return min(int(e.hi-e.lo)+1, 2) }
 
 // maxSegmentRuns bounds how many maximal runs one segment may span, which
 // bounds both the segmentation's cost and the length of exception chains.
-const maxSegmentRuns = 32
+const maxSegmentRuns = 16
 
 // segment is the dispatch pass's first step. It groups targets (indexed by
 // number; the numbers from len(targets) on go to above) into maximal runs,
@@ -39,9 +39,10 @@ func segment(targets []label, above label) []run {
 	n := len(maximal)
 	cost := make([]int, n+1)
 	from := make([]int, n+1)
+	var counter costCounter
 	for i := 1; i <= n; i++ {
 		cost[i] = -1
-		var counter costCounter
+		counter.reset()
 		for j := i - 1; j >= 0 && i-j <= maxSegmentRuns; j-- {
 			counter.add(maximal[j])
 			c := cost[j] + 1 + counter.exceptions()
@@ -73,23 +74,29 @@ func maximalRuns(targets []label, above label) []run {
 }
 
 // costCounter sums, per target, what testing for its runs as exceptions
-// would cost within a range of runs.
+// would cost within a range of at most maxSegmentRuns runs.
 type costCounter struct {
-	targets []label
-	costs   []int
+	targets [maxSegmentRuns]label
+	costs   [maxSegmentRuns]int
+	n       int // targets in use
 	total   int
 	most    int // index of the largest cost: the best default target
 }
+
+// reset empties c.
+func (c *costCounter) reset() { c.n, c.total, c.most = 0, 0, 0 }
 
 // add counts r.
 func (c *costCounter) add(r run) {
 	cost := exception{lo: r.start, hi: r.end - 1}.cost()
 	c.total += cost
-	i := slices.Index(c.targets, r.target)
-	if i < 0 {
-		i = len(c.targets)
-		c.targets = append(c.targets, r.target)
-		c.costs = append(c.costs, 0)
+	i := 0
+	for i < c.n && c.targets[i] != r.target {
+		i++
+	}
+	if i == c.n {
+		c.targets[i], c.costs[i] = r.target, 0
+		c.n++
 	}
 	c.costs[i] += cost
 	if c.costs[i] > c.costs[c.most] {

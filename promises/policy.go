@@ -28,35 +28,62 @@ func gather(s Set, o Options) *policy {
 	for _, nr := range c.enosys {
 		p.enosys[nr] = true
 	}
-	add := func(rules []syscallRule, action Action) {
-		for _, r := range rules {
-			p.slots[r.nr] = append(p.slots[r.nr], verdict{cond: bindSelf(r.cond, o.SelfPID), action: action})
-		}
-	}
-	add(c.always, ActionAllow)
+	var sources []ruleSource
+	sources = append(sources, ruleSource{c.always, ActionAllow})
 	for bit := range promiseCount {
 		if s&(1<<bit) != 0 {
-			add(c.promises[bit], ActionAllow)
+			sources = append(sources, ruleSource{c.promises[bit], ActionAllow})
 		}
 	}
 	if o.Cookie != 0 {
-		for _, nr := range c.cookie {
-			cond := condition{equals64(cookieArg, "args[5]", o.Cookie, "args[5] == cookie")}
-			p.slots[nr] = append(p.slots[nr], verdict{cond: cond, action: ActionAllow})
+		cond := condition{equals64(cookieArg, "args[5]", o.Cookie, "args[5] == cookie")}
+		cookie := make([]syscallRule, len(c.cookie))
+		for i, nr := range c.cookie {
+			cookie[i] = syscallRule{nr: nr, cond: cond}
 		}
+		sources = append(sources, ruleSource{cookie, ActionAllow})
 	}
 	if o.FileExec {
-		add(c.fileExec, ActionAllow)
+		sources = append(sources, ruleSource{c.fileExec, ActionAllow})
 	}
 	if o.Loader != 0 {
 		for bit := range promiseCount {
 			if (o.Loader&^s)&(1<<bit) != 0 {
-				add(c.promises[bit], ActionNotify)
+				sources = append(sources, ruleSource{c.promises[bit], ActionNotify})
 			}
 		}
-		add(c.loaderDone, ActionNotify)
+		sources = append(sources, ruleSource{c.loaderDone, ActionNotify})
 	}
+	p.fill(sources, o.SelfPID)
 	return p
+}
+
+// ruleSource is a list of rules that all yield one action.
+type ruleSource struct {
+	rules  []syscallRule
+	action Action
+}
+
+// fill lays sources out by number, in order, carving every slot out of one
+// allocation.
+func (p *policy) fill(sources []ruleSource, self uint32) {
+	var counts [firstUnknownSyscall]int
+	total := 0
+	for _, src := range sources {
+		for _, r := range src.rules {
+			counts[r.nr]++
+			total++
+		}
+	}
+	backing := make([]verdict, total)
+	for nr, n := range counts {
+		p.slots[nr], backing = backing[:0:n], backing[n:]
+	}
+	for _, src := range sources {
+		for _, r := range src.rules {
+			p.slots[r.nr] = append(p.slots[r.nr], verdict{cond: bindSelf(r.cond, self), action: src.action})
+		}
+	}
 }
 
 // bindSelf returns c with Options.SelfPID written into its own-pid matchers.
@@ -88,9 +115,10 @@ func (p *policy) simplify() {
 	}
 }
 
-// simplifyVerdicts returns vs without redundant verdicts.
+// simplifyVerdicts returns vs without redundant verdicts, reusing its
+// storage.
 func simplifyVerdicts(vs []verdict, penalty Action) []verdict {
-	var out []verdict
+	out := vs[:0]
 	for _, v := range vs {
 		if slices.ContainsFunc(out, func(o verdict) bool { return len(o.cond) == 0 }) {
 			break

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/driver"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin/plugintest"
 	driverpb "github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin/proto/drivers"
 )
@@ -20,19 +22,46 @@ import (
 // without cgroups (the agent's cpuset_cgroup does not exist and the host is
 // not cgroup v2), so nothing is moved between cgroups.
 
+// The test binary is the plugin: run as a helper entry or by the harness
+// (with the handshake cookie) it behaves exactly like cmd/nomad-pledge-driver,
+// so the same tests run in the VM, where no Go toolchain could build it.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	plugintest.RemoveBuilds()
-	os.Exit(code)
+	if driver.IsHelper(os.Args) || driver.StartedByAgent() {
+		os.Exit(driver.Main(os.Args, "0.0.0-test"))
+	}
+	os.Exit(m.Run())
 }
 
-// launch builds the plugin and runs it as the agent would.
+// pluginBinary links the test binary into a directory under the plugin's
+// name, as an agent's plugin_dir holds it.
+func pluginBinary(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "pledge-plugin-dir-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "pledge")
+	if err := os.Symlink(self, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// launch starts the plugin as the agent would.
 func launch(t *testing.T, config string) (*plugintest.Plugin, string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("end-to-end driver tests need root")
 	}
-	bin := plugintest.Build(t, "github.com/nomad-pledge-driver/nomad-pledge-driver/cmd/nomad-pledge-driver", "pledge")
+	bin := pluginBinary(t)
 	return plugintest.MustLaunch(t, bin, plugintest.Options{Config: config}), bin
 }
 

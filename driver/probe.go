@@ -21,6 +21,7 @@ const ProbeArg = "__probe"
 //	__probe read PATH     open(PATH, O_RDONLY)
 //	__probe pid           exit 0 if the parent is PID 1: init of a private pid namespace
 //	__probe ignore-term   ignore SIGTERM, print "ready" and sleep forever
+//	__probe alloc MIB     touch MIB MiB of memory, then exit 0
 func ProbeMain(args []string) int {
 	if len(args) == 0 {
 		return int(unix.EINVAL)
@@ -47,6 +48,15 @@ func ProbeMain(args []string) int {
 		for {
 			time.Sleep(time.Hour)
 		}
+	case "alloc":
+		if len(args) != 2 {
+			return int(unix.EINVAL)
+		}
+		mib, err := strconv.Atoi(args[1])
+		if err != nil {
+			return int(unix.EINVAL)
+		}
+		return touch(mib)
 	case "pid":
 		if os.Getppid() == 1 {
 			return 0
@@ -67,4 +77,17 @@ func errnoOf(err error) int {
 		return int(errno)
 	}
 	return int(unix.EIO)
+}
+
+// touch allocates mib MiB and writes every page, so the memory is charged.
+func touch(mib int) int {
+	var keep [][]byte
+	for i := 0; i < mib; i++ {
+		b := make([]byte, 1<<20)
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = 1
+		}
+		keep = append(keep, b)
+	}
+	return len(keep) - mib
 }

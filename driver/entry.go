@@ -1,0 +1,74 @@
+package driver
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/nsexec"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
+)
+
+// Main is the whole program of the plugin binary. The binary is its own
+// helper: hidden first arguments select the sandbox shim, the task's init,
+// the seccomp supervisor and the selftest probe, so no other binary is needed
+// at run time. Without one it serves the plugin protocol when started by an
+// agent. It returns the exit status for the cases that end.
+func Main(args []string, version string) int {
+	if len(args) > 1 {
+		switch args[1] {
+		case shimArg:
+			return shim()
+		case nsexec.InitArg:
+			nsexec.InitMain()
+			return 0
+		case supervisor.Command:
+			supervisor.Main()
+			return 0
+		case ProbeArg:
+			return ProbeMain(args[2:])
+		case "selftest":
+			return Selftest(os.Stdout, version)
+		case "--version", "version":
+			fmt.Printf("%s %s\n", PluginName, version)
+			return 0
+		}
+	}
+	if !StartedByAgent() {
+		fmt.Fprintf(os.Stderr, "This binary is a Nomad plugin: put it in the agent's plugin_dir as %s.\nRun `%s selftest` to check this machine.\n", PluginName, args[0])
+		return 1
+	}
+	nomadplugin.Serve(New(Options{Logger: nomadplugin.Logger(), Version: version}))
+	return 0
+}
+
+// StartedByAgent reports whether a Nomad agent (or a harness acting like
+// one) started this process: it sets the plugin handshake's magic cookie.
+func StartedByAgent() bool {
+	return os.Getenv(nomadplugin.Handshake.MagicCookieKey) == nomadplugin.Handshake.MagicCookieValue
+}
+
+// IsHelper reports whether args select one of the hidden helper entries,
+// which must run before anything else in the process (test binaries check
+// this in TestMain).
+func IsHelper(args []string) bool {
+	if len(args) < 2 {
+		return false
+	}
+	switch args[1] {
+	case shimArg, nsexec.InitArg, supervisor.Command, ProbeArg:
+		return true
+	}
+	return false
+}
+
+// shim runs the sandbox shim, which only returns on failure.
+func shim() int {
+	err := sandbox.ShimMain()
+	fmt.Fprintf(os.Stderr, "pledge: %v\n", err)
+	if e, ok := err.(*sandbox.Error); ok {
+		return e.Code()
+	}
+	return sandbox.ExitExecFailed
+}

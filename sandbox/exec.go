@@ -36,11 +36,11 @@ func Exec(p *Policy, argv, env []string) error {
 	if err != nil {
 		return err
 	}
-	kind, err := inspectTarget(prog.fd)
+	tgt, err := inspectTarget(prog.fd)
 	if err != nil {
 		return fail(ExitExecFailed, prog.path, err)
 	}
-	plan, err := planFilter(p, kind)
+	plan, err := planFilter(p, tgt.kind)
 	if err != nil {
 		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
 	}
@@ -48,7 +48,7 @@ func Exec(p *Policy, argv, env []string) error {
 		return err
 	}
 	if !p.NoUnveil {
-		if err := unveil(p, prog, kind, plan.extraUnveils(), env); err != nil {
+		if err := unveil(p, prog, tgt, plan.extraUnveils(), env); err != nil {
 			return err
 		}
 	}
@@ -58,7 +58,11 @@ func Exec(p *Policy, argv, env []string) error {
 	if err := applyNoFile(p.Rlimits); err != nil {
 		return err
 	}
-	err = plan.installAndExec(prog.fd, argv, plan.environ(scrubEnv(env)))
+	dirfd, path, flags, err := prog.execName(len(tgt.interpreters) > 0)
+	if err != nil {
+		return err
+	}
+	err = plan.installAndExec(dirfd, path, flags, argv, plan.environ(scrubEnv(env)))
 	return asError(ExitExecFailed, prog.path+": execve failed", err)
 }
 
@@ -118,7 +122,7 @@ func restrictProcess(p *Policy) error {
 // unveil builds the Landlock ruleset (the program, the plan's files, the
 // automatic unveils, then the user's) and enforces it on this thread, which
 // first gets no_new_privs, as landlock_restrict_self requires.
-func unveil(p *Policy, prog program, kind targetKind, extra []string, env []string) error {
+func unveil(p *Policy, prog program, tgt target, extra []string, env []string) error {
 	b := rulesetBuilder{abi: LandlockABI()}
 	if b.abi == 0 && len(p.Unveils) == 0 {
 		return nil // like the reference: automatic unveils are best effort
@@ -126,6 +130,13 @@ func unveil(p *Policy, prog program, kind targetKind, extra []string, env []stri
 	// The program is unveiled through its open fd, so the rule names the
 	// inode that runs even if the path was replaced since the lookup.
 	b.addResolved(ruleSpec{access: (PermRead | PermExec).access(), path: "/proc/self/fd/" + strconv.Itoa(prog.fd)}, false)
+	// A script's interpreters are part of the program: the kernel opens
+	// each for execution.
+	for _, path := range tgt.interpreters {
+		if err := b.add(Unveil{PermRead | PermExec, path}, false); err != nil {
+			return err
+		}
+	}
 	for _, path := range extra {
 		if err := b.add(Unveil{PermRead, path}, false); err != nil {
 			return err
@@ -133,7 +144,7 @@ func unveil(p *Policy, prog program, kind targetKind, extra []string, env []stri
 	}
 	if p.AutoUnveil {
 		auto := PromiseUnveils(p.Promises, env)
-		if kind == kindDynamic {
+		if tgt.kind == kindDynamic {
 			auto = slices.Concat(dynamicUnveils, auto)
 		}
 		for _, u := range auto {

@@ -50,7 +50,7 @@ func landlockChild(spec, action string) int {
 	if err != nil {
 		return childSetupFailed
 	}
-	if err := unveil(&p, prog, kindDynamic, nil, nil); err != nil {
+	if err := unveil(&p, prog, target{kind: kindDynamic}, nil, nil); err != nil {
 		os.Stderr.WriteString(err.Error() + "\n")
 		return childSetupFailed
 	}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -80,4 +81,44 @@ func envValue(env []string, key string) (string, bool) {
 		}
 	}
 	return v, found
+}
+
+// execName is how installAndExec names the program to execveat: the open
+// fd (AT_EMPTY_PATH) for binaries, so the inode that was inspected and
+// unveiled is the one that runs; the path for #! scripts.
+//
+// A script cannot run from its fd: for execveat(fd, "", AT_EMPTY_PATH) the
+// kernel hands the interpreter the name /dev/fd/<fd>, which is closed by
+// then (close-on-exec), and even with the fd kept open the script would see
+// $0 = /dev/fd/<fd>, which breaks wrappers that dispatch on their own name
+// (pyenv shims, busybox-style links). Executing a script by path is as
+// tight as the fd where it matters: the kernel resolves the interpreter by
+// path at exec time in any case, execveat still needs the cookie, and
+// Landlock's execute right sits on the inode that was inspected, so a file
+// swapped in at the path after the lookup fails with EACCES unless its
+// directory is unveiled with x. sameFile narrows that window to the few
+// system calls before the exec.
+func (p program) execName(script bool) (dirfd int, path string, flags int, err error) {
+	if !script {
+		return p.fd, "", unix.AT_EMPTY_PATH, nil
+	}
+	if err := p.sameFile(); err != nil {
+		return 0, "", 0, fail(ExitExecFailed, p.path, err)
+	}
+	return unix.AT_FDCWD, p.path, 0, nil
+}
+
+// sameFile checks that p.path still names the opened file.
+func (p program) sameFile() error {
+	var byFD, byPath unix.Stat_t
+	if err := unix.Fstat(p.fd, &byFD); err != nil {
+		return err
+	}
+	if err := unix.Stat(p.path, &byPath); err != nil {
+		return err
+	}
+	if byFD.Dev != byPath.Dev || byFD.Ino != byPath.Ino {
+		return errors.New("the script was replaced after it was inspected")
+	}
+	return nil
 }

@@ -201,7 +201,8 @@ func (f *filterPlan) extraUnveils() []string {
 }
 
 // installAndExec installs the filter on the calling (locked) thread, hands
-// the listener to the supervisor and execs progFD; it returns only on
+// the listener to the supervisor and execs execveat(dirfd, path, argv, env,
+// flags); it returns only on
 // failure, and after a failure past the install the process stays filtered.
 //
 // Between seccomp() and execveat only raw system calls run (nothing that
@@ -213,8 +214,8 @@ func (f *filterPlan) extraUnveils() []string {
 // Residual: a signal that still lands in the window runs the Go handler
 // under the filter, and its rt_sigreturn needs stdio; without stdio such a
 // signal kills the shim before the exec (it fails closed).
-func (f *filterPlan) installAndExec(progFD int, argv, env []string) error {
-	empty, err := unix.BytePtrFromString("")
+func (f *filterPlan) installAndExec(dirfd int, path string, flags int, argv, env []string) error {
+	pathp, err := unix.BytePtrFromString(path)
 	if err != nil {
 		return err
 	}
@@ -236,7 +237,7 @@ func (f *filterPlan) installAndExec(progFD int, argv, env []string) error {
 	runtime.LockOSThread()
 	runtime.Gosched()
 	step, errno := installSendExec(&f.fprog, f.flags, notifyFD, &f.msg, fdSlot,
-		progFD, empty, &argvp[0], &envp[0], f.cookie)
+		dirfd, pathp, flags, &argvp[0], &envp[0], f.cookie)
 	runtime.KeepAlive(f)
 	runtime.KeepAlive(argvp)
 	runtime.KeepAlive(envp)
@@ -262,7 +263,7 @@ const (
 //go:nosplit
 //go:norace
 func installSendExec(fprog *unix.SockFprog, flags uintptr, notifyFD int, msg *unix.Msghdr, fdSlot *int32,
-	progFD int, path *byte, argv, envp **byte, cookie uint64) (string, syscall.Errno) {
+	dirfd int, path *byte, execFlags int, argv, envp **byte, cookie uint64) (string, syscall.Errno) {
 	listener, _, e := syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(fprog)))
 	if e != 0 {
 		return stepInstall, e
@@ -277,7 +278,7 @@ func installSendExec(fprog *unix.SockFprog, flags uintptr, notifyFD int, msg *un
 			return stepHandoff, syscall.EIO
 		}
 	}
-	_, _, e = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(progFD), uintptr(unsafe.Pointer(path)),
-		uintptr(unsafe.Pointer(argv)), uintptr(unsafe.Pointer(envp)), unix.AT_EMPTY_PATH, uintptr(cookie))
+	_, _, e = syscall.RawSyscall6(unix.SYS_EXECVEAT, uintptr(dirfd), uintptr(unsafe.Pointer(path)),
+		uintptr(unsafe.Pointer(argv)), uintptr(unsafe.Pointer(envp)), uintptr(execFlags), uintptr(cookie))
 	return stepExec, e
 }

@@ -51,18 +51,18 @@ func seccompShim() {
 	if err != nil {
 		shimFail("open", err)
 	}
-	kind, err := inspectTarget(fd)
+	t, err := inspectTarget(fd)
 	if err != nil {
 		shimFail("inspectTarget", err)
 	}
-	plan, err := planFilter(p, kind)
+	plan, err := planFilter(p, t.kind)
 	if err != nil {
 		shimFail("planFilter", err)
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		shimFail("no_new_privs", err)
 	}
-	err = plan.installAndExec(fd, os.Args[1:], plan.environ([]string{"PATH=/usr/bin:/bin"}))
+	err = plan.installAndExec(fd, "", unix.AT_EMPTY_PATH, os.Args[1:], plan.environ([]string{"PATH=/usr/bin:/bin"}))
 	shimFail("installAndExec", err)
 }
 

@@ -42,6 +42,16 @@ const headerSize = 1024
 // name a script as its interpreter, at most this many times.
 const maxInterpreterDepth = 4
 
+// target is what inspectTarget learns about a program.
+type target struct {
+	kind targetKind
+	// interpreters are the #! interpreters the kernel opens to run a
+	// script, outermost first; empty for anything else. The kernel opens
+	// each one for execution by path, so each needs Landlock's execute
+	// right like the program itself.
+	interpreters []string
+}
+
 // inspectTarget reads the header of the opened program (fd may be O_PATH)
 // and says how the kernel will load it.
 //
@@ -54,28 +64,33 @@ const maxInterpreterDepth = 4
 // interpreter's kind (followed through nested scripts as the kernel does).
 // Treating an unknown format as static fails closed: a dynamic program
 // misclassified as static cannot map its libraries and does not start.
-func inspectTarget(fd int) (targetKind, error) {
-	return inspectAt(fd, 0)
+func inspectTarget(fd int) (target, error) {
+	var t target
+	err := t.inspectAt(fd, 0)
+	return t, err
 }
 
-// inspectAt is inspectTarget for a program reached through depth #! lines.
-func inspectAt(fd, depth int) (targetKind, error) {
+// inspectAt inspects a program reached through depth #! lines.
+func (t *target) inspectAt(fd, depth int) error {
 	head, err := readHeader(fd)
 	if err != nil {
-		return kindStatic, err
+		return err
 	}
-	if interp, ok := scriptInterpreter(head); ok {
-		if depth >= maxInterpreterDepth {
-			return kindStatic, fmt.Errorf("inspect program: more than %d nested #! interpreters (%s)", maxInterpreterDepth, interp)
-		}
-		ifd, err := unix.Open(interp, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return kindStatic, fmt.Errorf("inspect #! interpreter %s: %w", interp, err)
-		}
-		defer unix.Close(ifd)
-		return inspectAt(ifd, depth+1)
+	interp, ok := scriptInterpreter(head)
+	if !ok {
+		t.kind, err = elfKind(head, fdReader(fd))
+		return err
 	}
-	return elfKind(head, fdReader(fd))
+	if depth >= maxInterpreterDepth {
+		return fmt.Errorf("inspect program: more than %d nested #! interpreters (%s)", maxInterpreterDepth, interp)
+	}
+	t.interpreters = append(t.interpreters, interp)
+	ifd, err := unix.Open(interp, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("inspect #! interpreter %s: %w", interp, err)
+	}
+	defer unix.Close(ifd)
+	return t.inspectAt(ifd, depth+1)
 }
 
 // readHeader returns the first headerSize bytes of the file (fewer if it is

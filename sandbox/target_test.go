@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -33,18 +34,19 @@ func TestInspectTarget(t *testing.T) {
 		path    string
 		want    targetKind
 		wantErr bool
+		interps []string
 	}{
-		{"glibc program", "/bin/true", kindDynamic, false},
-		{"static Go program", goprobe, kindStatic, false},
-		{"static-PIE (ET_DYN without PT_INTERP): the preload object", writeBytes(t, dir, "pie", preload.Object()), kindStatic, false},
-		{"script run by a dynamic shell", shScript, kindDynamic, false},
-		{"script run by a static program", staticScript, kindStatic, false},
-		{"script run by a script", nested, kindStatic, false},
-		{"script that runs itself", loop, kindStatic, true},
-		{"script with a missing interpreter", write("missing", "#!/nonexistent/interp\n", 0o755), kindStatic, true},
-		{"text file", write("text", "hello\n", 0o755), kindStatic, false},
-		{"empty file", write("empty", "", 0o755), kindStatic, false},
-		{"truncated ELF", writeBytes(t, dir, "trunc", truncatedELF()), kindStatic, true},
+		{"glibc program", "/bin/true", kindDynamic, false, nil},
+		{"static Go program", goprobe, kindStatic, false, nil},
+		{"static-PIE (ET_DYN without PT_INTERP): the preload object", writeBytes(t, dir, "pie", preload.Object()), kindStatic, false, nil},
+		{"script run by a dynamic shell", shScript, kindDynamic, false, []string{"/bin/sh"}},
+		{"script run by a static program", staticScript, kindStatic, false, []string{goprobe}},
+		{"script run by a script", nested, kindStatic, false, []string{staticScript, goprobe}},
+		{"script that runs itself", loop, kindStatic, true, nil},
+		{"script with a missing interpreter", write("missing", "#!/nonexistent/interp\n", 0o755), kindStatic, true, nil},
+		{"text file", write("text", "hello\n", 0o755), kindStatic, false, nil},
+		{"empty file", write("empty", "", 0o755), kindStatic, false, nil},
+		{"truncated ELF", writeBytes(t, dir, "trunc", truncatedELF()), kindStatic, true, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, flags := range []int{unix.O_PATH, unix.O_RDONLY} {
@@ -54,8 +56,11 @@ func TestInspectTarget(t *testing.T) {
 				}
 				got, err := inspectTarget(fd)
 				unix.Close(fd)
-				if got != tc.want || (err != nil) != tc.wantErr {
-					t.Errorf("open flags %#x: inspectTarget = %v, %v; want %v, error %v", flags, got, err, tc.want, tc.wantErr)
+				if got.kind != tc.want || (err != nil) != tc.wantErr {
+					t.Errorf("open flags %#x: inspectTarget = %v, %v; want %v, error %v", flags, got.kind, err, tc.want, tc.wantErr)
+				}
+				if !tc.wantErr && !slices.Equal(got.interpreters, tc.interps) {
+					t.Errorf("open flags %#x: interpreters %q, want %q", flags, got.interpreters, tc.interps)
 				}
 			}
 		})
@@ -70,7 +75,7 @@ func TestInspectTargetFarHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	if got, err := inspectTarget(fd); got != kindDynamic || err != nil {
+	if got, err := inspectTarget(fd); got.kind != kindDynamic || err != nil {
 		t.Errorf("inspectTarget = %v, %v; want dynamic (PT_INTERP past %d bytes)", got, err, headerSize)
 	}
 }
@@ -82,7 +87,7 @@ func TestInspectTargetMusl(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	if got, err := inspectTarget(fd); got != kindDynamic || err != nil {
+	if got, err := inspectTarget(fd); got.kind != kindDynamic || err != nil {
 		t.Errorf("inspectTarget = %v, %v; want dynamic", got, err)
 	}
 }

@@ -68,8 +68,15 @@ type result struct {
 
 func runPledge(t *testing.T, dir string, args ...string) result {
 	t.Helper()
+	return runPledgeEnv(t, dir, nil, args...)
+}
+
+// runPledgeEnv runs pledge with env (nil: this process's environment).
+func runPledgeEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(pledgeBin, args...)
 	cmd.Dir = dir
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -90,4 +91,62 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestScripts runs #! scripts: one run by a shell, and a pyenv-style shim
+// (#!/usr/bin/env bash, dispatching on its own name) that execs python3,
+// found on PATH as the driver's example jobs find it. The shim only works if
+// the script is executed by its name, so that $0 is its path.
+func TestScripts(t *testing.T) {
+	need(t, "/usr/bin/env")
+	need(t, "/usr/bin/bash")
+	need(t, "/usr/bin/python3")
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	scripts := map[string]string{
+		"hello.sh": "#!/bin/sh\necho hello from $0\n",
+		"python3":  "#!/usr/bin/env bash\nset -e\nprogram=\"${0##*/}\"\nexec /usr/bin/\"$program\" \"$@\"\n",
+	}
+	for name, text := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"PATH=" + dir + ":/usr/bin:/bin"}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		stdout string
+	}{
+		{"shell script by path", []string{"-p", "stdio rpath", "./hello.sh"}, "hello from ./hello.sh\n"},
+		{"shell script on PATH", []string{"-p", "stdio rpath", "hello.sh"}, "hello from " + dir + "/hello.sh\n"},
+		{"pyenv-style shim", []string{"-p", "stdio rpath exec", "-v", "rx:/usr/bin", "python3", "-c", "print('hi')"}, "hi\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runPledgeEnv(t, dir, env, tc.args...)
+			if r.code != 0 || r.signal != 0 || r.stdout != tc.stdout {
+				t.Errorf("pledge %q: exit %d signal %v, stdout %q, stderr %.500q; want stdout %q", tc.args, r.code, r.signal, r.stdout, r.stderr, tc.stdout)
+			}
+		})
+	}
+}
+
+// TestPyenvShim runs python3 through this machine's pyenv shim when there
+// is one (a bash script that runs `pyenv exec`), under the promises it
+// needs: bash forks and execs, and redirects to /dev/null (cpath, wpath).
+func TestPyenvShim(t *testing.T) {
+	shim := filepath.Join(os.Getenv("HOME"), ".pyenv", "shims", "python3")
+	if _, err := os.Stat(shim); err != nil {
+		t.Skip("no pyenv shim for python3")
+	}
+	root := filepath.Dir(filepath.Dir(shim))
+	args := []string{"-p", "stdio rpath wpath cpath proc exec tty", "-v", "rx:/usr", "-v", "r:/etc", "-v", "rx:" + root, "-v", "rw:/dev/null",
+		"python3", "-c", "print('hi')"}
+	env := []string{"PATH=" + filepath.Dir(shim) + ":/usr/bin:/bin", "HOME=" + os.Getenv("HOME")}
+	r := runPledgeEnv(t, "", env, args...)
+	if r.code != 0 || r.stdout != "hi\n" {
+		t.Errorf("pledge %q: exit %d signal %v, stdout %q, stderr %.1000q", args, r.code, r.signal, r.stdout, r.stderr)
+	}
 }

@@ -5,12 +5,18 @@
 # kernel, which still has the v1 memory and cpuset controllers). `make
 # test-vm` and .ci/run call it; it exits non-zero if any suite fails.
 #
-# Tests opt in by checking PLEDGE_VM_TEST=1 (set only here) and learn the
-# layout the VM booted from PLEDGE_VM_CGROUP (v2 or v1); outside a VM they
-# skip. Test binaries are compiled on the host (go-test-in-vm.sh).
+# The VM suites are the tests named TestVM...: they check PLEDGE_VM_TEST=1
+# (set only here; elsewhere they skip) and learn the layout the VM booted
+# from PLEDGE_VM_CGROUP (v2 or v1). Only they run in the VMs: everything else
+# already ran on the host, and emulated guests are slow. Test binaries are
+# compiled on the host (go-test-in-vm.sh).
+#
+# The 6.1 kernel gets its own run-in-vm cache directory: run-in-vm keeps one
+# initramfs per cache, so sharing one cache with runs of the default kernel
+# (this script's v2 run, or anyone else's) would delete it under a booting VM.
 #
 # Environment:
-#   PLEDGE_VM_RUN        -run pattern for every package (default: all tests)
+#   PLEDGE_VM_RUN        -run pattern for every package (default ^TestVM)
 #   PLEDGE_VM_V1_KERNEL  Debian kernel package for the v1 run
 #                        (default linux-image-6.1.0-56-amd64)
 #   PLEDGE_VM_LAYOUTS    layouts to run (default "v2 v1")
@@ -21,7 +27,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VM=../shared/vm/go-test-in-vm.sh
 PKGS=(./cgroup/... ./driver/... ./nsexec/...)
 V1_KERNEL=${PLEDGE_VM_V1_KERNEL:-linux-image-6.1.0-56-amd64}
-TFLAGS=(-run "${PLEDGE_VM_RUN:-.}" -timeout 4m)
+V1_CACHE=${RUN_IN_VM_CACHE:-/var/cache/run-in-vm}-$V1_KERNEL
+TFLAGS=(-run "${PLEDGE_VM_RUN:-^TestVM}" -timeout 4m)
 [[ ${PLEDGE_VM_VERBOSE:-} == 1 ]] && TFLAGS+=(-v)
 
 # Only packages that exist yet: a pattern that matches nothing is not a
@@ -32,12 +39,21 @@ if ((${#present[@]} == 0)); then
 	exit 0
 fi
 
+# A package that gates tests on PLEDGE_VM_TEST but names none TestVM... would
+# silently not run here.
+for p in "${present[@]}"; do
+	d=${p%/...}
+	if grep -rqs --include='*_test.go' PLEDGE_VM_TEST "$d" && ! grep -rqs --include='*_test.go' '^func TestVM' "$d"; then
+		echo "test-vm: warning: $d gates tests on PLEDGE_VM_TEST but has no TestVM... tests; they do not run here" >&2
+	fi
+done
+
 rc=0
 for layout in ${PLEDGE_VM_LAYOUTS:-v2 v1}; do
 	vmopts=(--vm-timeout 5m --vm-env PLEDGE_VM_TEST=1 --vm-env "PLEDGE_VM_CGROUP=$layout")
 	case $layout in
 	v2) ;;
-	v1) vmopts+=(--vm-cgroup-layout v1 --vm-kernel "$V1_KERNEL") ;;
+	v1) vmopts+=(--vm-cgroup-layout v1 --vm-kernel "$V1_KERNEL" --vm-cache-dir "$V1_CACHE") ;;
 	*) echo "test-vm: layout $layout: want v2 or v1" >&2; exit 2 ;;
 	esac
 	echo "== cgroup $layout VM: ${present[*]}"

@@ -37,7 +37,7 @@ func newCgroup(t *testing.T, name string) string {
 	return dir
 }
 
-func TestCloneIntoCgroup(t *testing.T) {
+func TestVMCloneIntoCgroup(t *testing.T) {
 	requireVM(t)
 	dir := newCgroup(t, "clone")
 	f, err := os.Open(dir)
@@ -54,7 +54,7 @@ func TestCloneIntoCgroup(t *testing.T) {
 	}
 }
 
-func TestBeforeStartPlacesInitBeforeShim(t *testing.T) {
+func TestVMBeforeStartPlacesInitBeforeShim(t *testing.T) {
 	requireVM(t)
 	dir := newCgroup(t, "hook")
 	place := func(pid int) error {

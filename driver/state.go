@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/cgroup"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
 )
 
 // driverState is the task handle's driver_state: everything RecoverTask
@@ -52,6 +53,12 @@ func decodeDriverState(version int, b []byte) (*driverState, error) {
 	}
 	if s.InitPID <= 0 || s.InitStartTime == 0 || s.StatusPath == "" {
 		return nil, fmt.Errorf("driver_state: init pid %d, start time %d, status path %q: all are required to reattach", s.InitPID, s.InitStartTime, s.StatusPath)
+	}
+	if s.Spec.Importance < importanceLowest || s.Spec.Importance > importanceHighest {
+		return nil, fmt.Errorf("driver_state: importance %d is outside %d-%d", s.Spec.Importance, importanceLowest, importanceHighest)
+	}
+	if s.Spec.Penalty != promises.PenaltyEPERM && s.Spec.Penalty != promises.PenaltyKill {
+		return nil, fmt.Errorf("driver_state: penalty %d is neither eperm nor kill", s.Spec.Penalty)
 	}
 	return &s, nil
 }

@@ -69,6 +69,8 @@ func TestDecodeDriverStateRejects(t *testing.T) {
 		{handleVersion, `{"init_pid":0,"init_start_time":2,"status_path":"/s"}`, "all are required"},
 		{handleVersion, `{"init_pid":5,"init_start_time":0,"status_path":"/s"}`, "all are required"},
 		{handleVersion, `{"init_pid":5,"init_start_time":2}`, "all are required"},
+		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","spec":{"importance":10}}`, "importance 10 is outside"},
+		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","spec":{"penalty":2}}`, "penalty 2"},
 	}
 	for _, tt := range tests {
 		_, err := decodeDriverState(tt.version, []byte(tt.data))

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"runtime"
 	"slices"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,13 +20,30 @@ func init() { runtime.LockOSThread() }
 // reference tool uses for that failure. Exec must run on the main goroutine
 // (the thread locked in init).
 //
-// Order: chroot/chdir; open the program; plan the filter (the last step that
-// can fail for lack of resources before anything irreversible); fds; nice;
-// rlimits; capabilities; ids; Landlock; no_new_privs; RLIMIT_NOFILE; seccomp
-// and execveat.
+// Order: standard fds; start the supervisor if one may be needed (it is
+// forked and executed on another thread while the shim goes on; a chroot
+// waits for it, since the supervisor is this binary run through
+// /proc/self/exe); chroot/chdir; open the program; plan the filter (the last
+// step that can fail for lack of resources before anything irreversible);
+// wait for the supervisor; fds; nice; rlimits; capabilities; ids; Landlock;
+// no_new_privs; RLIMIT_NOFILE; seccomp and execveat.
 func Exec(p *Policy, argv, env []string) error {
 	if len(argv) == 0 {
 		return fail(ExitMissingTarget, "missing command", nil)
+	}
+	if !p.NoNormalizeFDs {
+		if err := openStandardFDs(); err != nil {
+			return err
+		}
+	}
+	var spawned *pendingSupervisor
+	if mayNeedSupervisor(p) {
+		spawned = startSupervisor(p.Report)
+		if p.Chroot != "" {
+			if _, err := spawned.wait(); err != nil {
+				return fail(ExitPledge, "start the supervisor before chroot("+p.Chroot+")", err)
+			}
+		}
 	}
 	if err := enterDirs(p); err != nil {
 		return err
@@ -40,8 +56,11 @@ func Exec(p *Policy, argv, env []string) error {
 	if err != nil {
 		return fail(ExitExecFailed, prog.path, err)
 	}
-	plan, err := planFilter(p, tgt.kind)
+	plan, err := planFilter(p, tgt.kind, spawned)
 	if err != nil {
+		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
+	}
+	if err := plan.connect(); err != nil {
 		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
 	}
 	if err := restrictProcess(p); err != nil {
@@ -90,7 +109,7 @@ func enterDirs(p *Policy) error {
 // ids.
 func restrictProcess(p *Policy) error {
 	if !p.NoNormalizeFDs {
-		if err := normaliseFDs(); err != nil {
+		if err := closeInheritedFDs(); err != nil {
 			return err
 		}
 	}
@@ -127,18 +146,19 @@ func unveil(p *Policy, prog program, tgt target, extra []string, env []string) e
 	if b.abi == 0 && len(p.Unveils) == 0 {
 		return nil // like the reference: automatic unveils are best effort
 	}
+	defer b.close()
 	// The program is unveiled through its open fd, so the rule names the
 	// inode that runs even if the path was replaced since the lookup.
-	b.addResolved(ruleSpec{access: (PermRead | PermExec).access(), path: "/proc/self/fd/" + strconv.Itoa(prog.fd)}, false)
+	b.addFD(prog.fd, (PermRead | PermExec).access(), false, false)
 	// A script's interpreters are part of the program: the kernel opens
 	// each for execution.
 	for _, path := range tgt.interpreters {
-		if err := b.add(Unveil{PermRead | PermExec, path}, false); err != nil {
+		if err := b.add(Unveil{PermRead | PermExec, path}); err != nil {
 			return err
 		}
 	}
 	for _, path := range extra {
-		if err := b.add(Unveil{PermRead, path}, false); err != nil {
+		if err := b.add(Unveil{PermRead, path}); err != nil {
 			return err
 		}
 	}
@@ -148,17 +168,17 @@ func unveil(p *Policy, prog program, tgt target, extra []string, env []string) e
 			auto = slices.Concat(dynamicUnveils, auto)
 		}
 		for _, u := range auto {
-			if err := b.add(u, true); err != nil {
+			if err := b.add(u); err != nil {
 				return err
 			}
 		}
 	}
 	for _, u := range p.Unveils {
-		if err := b.add(u, false); err != nil {
+		if err := b.add(u); err != nil {
 			return err
 		}
 	}
-	fd, flags, err := b.ruleset()
+	fd, err := b.ruleset()
 	if err != nil {
 		return err
 	}
@@ -166,7 +186,7 @@ func unveil(p *Policy, prog program, tgt target, extra []string, env []string) e
 		unix.Close(fd)
 		return fail(ExitUnveil, "prctl(PR_SET_NO_NEW_PRIVS)", err)
 	}
-	return restrictSelf(fd, flags)
+	return restrictSelf(fd)
 }
 
 // scrubEnv drops LD_PRELOAD and _PLEDGE from the inherited environment, as

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"syscall"
+	"unsafe"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
 	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
@@ -25,25 +27,28 @@ func LandlockABI() int {
 	return min(v, newestKnownABI)
 }
 
-// ruleSpec is one resolved unveil about to become a Landlock rule.
-type ruleSpec struct {
+// The shim talks to Landlock with raw system calls rather than through
+// go-landlock's Config (whose access-right constants and ABI probe it still
+// uses). The shim has already resolved every path to an open fd, and
+// go-landlock would open each one again by path; and the domain must go on
+// the one locked thread that execs, not on the others (a supervisor may be
+// being forked on one of them), which a plain landlock_restrict_self does.
+
+// rule is one Landlock path-beneath rule; owned fds are closed with the
+// builder.
+type rule struct {
+	fd     int
 	access landlock.AccessFSSet
-	path   string
-	// optional rules are skipped when the path is missing (automatic ones);
-	// the others fail the sandbox with exit status 20 on any error but
-	// ENOENT, which the reference ignores for -v too.
-	optional bool
+	owned  bool
 }
 
 // rulesetBuilder collects rules for one Landlock ruleset.
 type rulesetBuilder struct {
 	abi   int
-	rules []landlock.Rule
+	rules []rule
 }
 
-// supported are the rights of the handled set the running ABI knows. REFER
-// must go on ABI 1: go-landlock's best-effort mode would otherwise drop the
-// whole ruleset rather than the one right.
+// supported are the rights of the handled set the running ABI knows.
 func (b *rulesetBuilder) supported() landlock.AccessFSSet {
 	a := accessHandled
 	if b.abi < 2 {
@@ -56,55 +61,78 @@ func (b *rulesetBuilder) supported() landlock.AccessFSSet {
 }
 
 // add resolves u's path and adds it with the rights of its letters, cut to
-// file rights when the target is not a directory.
-func (b *rulesetBuilder) add(u Unveil, optional bool) error {
-	path, isDir, ok, err := followLinks(u.Path)
+// file rights when the target is not a directory. Paths that do not exist
+// are skipped (the reference ignores ENOENT for -v too); any other error
+// fails the sandbox with exit status 20.
+func (b *rulesetBuilder) add(u Unveil) error {
+	r, ok, err := followLinks(u.Path)
 	if err != nil {
 		return fail(ExitUnveil, "unveil("+u.Path+", "+u.Perm.String()+")", err)
 	}
 	if ok {
-		b.addResolved(ruleSpec{access: u.Perm.access(), path: path, optional: optional}, isDir)
+		b.addFD(r.fd, u.Perm.access(), r.isDir, true)
 	}
 	return nil
 }
 
-// addResolved adds a rule for a path whose symlinks are resolved, cut to file
-// rights unless it is a directory.
-func (b *rulesetBuilder) addResolved(r ruleSpec, isDir bool) {
+// addFD adds a rule for an open file, cut to file rights unless it is a
+// directory; owned fds are closed by close.
+func (b *rulesetBuilder) addFD(fd int, access landlock.AccessFSSet, isDir, owned bool) {
 	if !isDir {
-		r.access &= accessFile
+		access &= accessFile
 	}
-	r.access &= b.supported()
-	if r.access == 0 {
+	access &= b.supported()
+	if access == 0 {
+		if owned {
+			unix.Close(fd)
+		}
 		return // a path with no rights is simply not unveiled
 	}
-	rule := landlock.PathAccess(r.access, r.path)
-	if r.optional {
-		rule = rule.IgnoreIfMissing()
-	}
-	b.rules = append(b.rules, rule)
+	b.rules = append(b.rules, rule{fd: fd, access: access, owned: owned})
 }
 
-// ruleset creates the ruleset fd; the caller enforces it with restrictSelf.
-func (b *rulesetBuilder) ruleset() (fd int, flags uint32, err error) {
-	cfg := landlock.Config{HandledAccessFS: b.supported()}.BestEffort()
-	fd, flags, err = cfg.NewRulesetFD(b.rules...)
-	if err != nil {
-		return -1, 0, fail(ExitUnveil, "unveil", err)
+// close closes the fds the builder owns.
+func (b *rulesetBuilder) close() {
+	for _, r := range b.rules {
+		if r.owned {
+			unix.Close(r.fd)
+		}
 	}
-	if fd < 0 {
-		return -1, 0, fail(ExitUnveil, "unveil", errors.New("landlock is not available: "+
+	b.rules = nil
+}
+
+// ruleset creates the ruleset fd with every rule; the caller enforces it
+// with restrictSelf.
+func (b *rulesetBuilder) ruleset() (int, error) {
+	defer b.close()
+	if b.abi == 0 {
+		return -1, fail(ExitUnveil, "unveil", errors.New("landlock is not available: "+
 			"unveils need Linux 5.13+ booted with landlock in lsm=; use -V to run without them"))
 	}
-	return fd, flags, nil
+	// Only handled_access_fs is passed (size 8, which every ABI accepts):
+	// network rights and scopes are left to the promises.
+	attr := unix.LandlockRulesetAttr{Handled_access_fs: uint64(b.supported())}
+	fd, _, e := syscall.RawSyscall(unix.SYS_LANDLOCK_CREATE_RULESET, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr.Handled_access_fs), 0)
+	if e != 0 {
+		return -1, fail(ExitUnveil, fmt.Sprintf("landlock_create_ruleset (ABI %d)", b.abi), e)
+	}
+	for _, r := range b.rules {
+		beneath := unix.LandlockPathBeneathAttr{Allowed_access: uint64(r.access), Parent_fd: int32(r.fd)}
+		_, _, e := syscall.RawSyscall6(unix.SYS_LANDLOCK_ADD_RULE, fd, unix.LANDLOCK_RULE_PATH_BENEATH, uintptr(unsafe.Pointer(&beneath)), 0, 0, 0)
+		if e != 0 {
+			unix.Close(int(fd))
+			return -1, fail(ExitUnveil, fmt.Sprintf("landlock_add_rule(%s, fd %d)", r.access, r.fd), e)
+		}
+	}
+	return int(fd), nil
 }
 
 // restrictSelf enforces the ruleset on the calling thread, which must be the
 // locked thread that execs; no_new_privs must already be set.
-func restrictSelf(fd int, flags uint32) error {
+func restrictSelf(fd int) error {
 	defer unix.Close(fd)
-	if err := ll.LandlockRestrictSelf(fd, flags); err != nil {
-		return fail(ExitUnveil, fmt.Sprintf("landlock_restrict_self (ABI %d)", LandlockABI()), err)
+	if _, _, e := syscall.RawSyscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(fd), 0, 0); e != 0 {
+		return fail(ExitUnveil, fmt.Sprintf("landlock_restrict_self (ABI %d)", LandlockABI()), e)
 	}
 	return nil
 }

@@ -53,8 +53,15 @@ func openProgram(name string, env []string) (program, error) {
 	return program{}, fail(ExitNotFound, "command not found: "+name, cause)
 }
 
-// openExecutable opens path O_PATH and checks it is an executable regular
-// file; the error is a bare errno.
+// openExecutable opens path and checks it is an executable regular file;
+// the error is a bare errno.
+//
+// The file is first opened O_PATH, which has no side effects on devices or
+// FIFOs and works on execute-only files, and then, once it is known to be a
+// regular file, reopened for reading by the same path (kept only if it is
+// the same inode), so that inspectTarget can read it without reopening it
+// through /proc, which a chroot may lack. An execute-only file keeps the
+// O_PATH fd.
 func openExecutable(path string) (program, error) {
 	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -68,6 +75,15 @@ func openExecutable(path string) (program, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG || st.Mode&0o111 == 0 {
 		unix.Close(fd)
 		return program{}, unix.EACCES
+	}
+	if rfd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err == nil {
+		var rst unix.Stat_t
+		if unix.Fstat(rfd, &rst) == nil && rst.Dev == st.Dev && rst.Ino == st.Ino {
+			unix.Close(fd)
+			fd = rfd
+		} else {
+			unix.Close(rfd)
+		}
 	}
 	return program{fd: fd, path: path}, nil
 }

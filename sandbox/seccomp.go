@@ -41,7 +41,9 @@ type filterPlan struct {
 	flags  uintptr
 	cookie uint64
 
-	// supervisor hand-off; sup is nil when there is no supervisor.
+	// supervisor hand-off; sup is nil when there is no supervisor, and
+	// pending is the spawned one until connect waits for it.
+	pending *pendingSupervisor
 	sup     *os.File
 	msg     unix.Msghdr
 	iov     unix.Iovec
@@ -52,9 +54,11 @@ type filterPlan struct {
 }
 
 // planFilter compiles the filter for p and a program of the given kind,
-// installs the preload object if the program needs one, and starts or
-// attaches the supervisor.
-func planFilter(p *Policy, kind targetKind) (*filterPlan, error) {
+// installs the preload object if the program needs one, and prepares the
+// supervisor hand-off: to p.NotifyFD, or to a spawned supervisor (spawned,
+// the one the shim started early, or one started now), which connect
+// waits for. A spawned supervisor that is not needed is discarded.
+func planFilter(p *Policy, kind targetKind, spawned *pendingSupervisor) (*filterPlan, error) {
 	cookie, err := randomCookie()
 	if err != nil {
 		return nil, err
@@ -82,10 +86,14 @@ func planFilter(p *Policy, kind targetKind) (*filterPlan, error) {
 			return nil, err
 		}
 	}
-	if opts.Penalty == promises.PenaltyNotify || opts.Loader != 0 {
-		if err := f.attachSupervisor(p, set, opts); err != nil {
-			return nil, err
+	if !needsSupervisor(opts) {
+		if spawned != nil {
+			spawned.discard()
 		}
+		return f, nil
+	}
+	if err := f.attachSupervisor(p, set, opts, spawned); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -125,27 +133,17 @@ func filterOptions(p *Policy, kind targetKind, cookie uint64) (promises.Set, pro
 }
 
 // attachSupervisor prepares the listener hand-off to the Nomad driver's
-// supervisor (p.NotifyFD) or to one it spawns (p.SpawnSupervisor).
-func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises.Options) error {
+// supervisor (p.NotifyFD) or to a spawned one (p.SpawnSupervisor).
+func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises.Options, spawned *pendingSupervisor) error {
 	switch {
 	case p.NotifyFD >= 0:
 		f.sup = os.NewFile(uintptr(p.NotifyFD), "supervisor socket")
+	case spawned != nil:
+		f.pending = spawned
 	case p.SpawnSupervisor:
-		sock, err := supervisor.Spawn(p.Report)
-		if err != nil {
-			return err
-		}
-		f.sup = sock
+		f.pending = startSupervisor(p.Report)
 	default:
 		return errors.New("the filter needs a supervisor (reporting, or a dynamic program without rpath) but the policy has no NotifyFD and SpawnSupervisor is off")
-	}
-	fd := int(f.sup.Fd())
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
-		return fmt.Errorf("supervisor socket fd %d: %w", fd, err)
-	}
-	// The receiver learns our pid from credentials the kernel attaches.
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
-		return fmt.Errorf("supervisor socket fd %d: SO_PASSCRED: %w (is it a unix socket?)", fd, err)
 	}
 	f.flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
 	f.payload = supervisor.HandoffPayload(supervisor.Config{Arch: opts.Arch, Set: set, Options: opts})
@@ -154,6 +152,30 @@ func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises
 	f.iov.SetLen(len(f.payload))
 	f.msg = unix.Msghdr{Iov: &f.iov, Iovlen: 1, Control: &f.oob[0]}
 	f.msg.SetControllen(len(f.oob))
+	return nil
+}
+
+// connect waits for a spawned supervisor and readies the socket: close-on-
+// exec (the program must not inherit it) and SO_PASSCRED (the receiver
+// learns our pid from credentials the kernel attaches).
+func (f *filterPlan) connect() error {
+	if f.pending != nil {
+		sock, err := f.pending.wait()
+		if err != nil {
+			return err
+		}
+		f.sup, f.pending = sock, nil
+	}
+	if f.sup == nil {
+		return nil
+	}
+	fd := int(f.sup.Fd())
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
+		return fmt.Errorf("supervisor socket fd %d: %w", fd, err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		return fmt.Errorf("supervisor socket fd %d: SO_PASSCRED: %w (is it a unix socket?)", fd, err)
+	}
 	return nil
 }
 

@@ -55,9 +55,12 @@ func seccompShim() {
 	if err != nil {
 		shimFail("inspectTarget", err)
 	}
-	plan, err := planFilter(p, t.kind)
+	plan, err := planFilter(p, t.kind, nil)
 	if err != nil {
 		shimFail("planFilter", err)
+	}
+	if err := plan.connect(); err != nil {
+		shimFail("connect", err)
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		shimFail("no_new_privs", err)

@@ -53,13 +53,22 @@ func TestFollowLinks(t *testing.T) {
 			if err := unix.Stat(tc.path, &st); err != nil {
 				t.Fatal(err)
 			}
-			if _, isDir, _, _ := followLinks(tc.path); isDir != (st.Mode&unix.S_IFMT == unix.S_IFDIR) {
-				t.Errorf("followLinks(%q) isDir = %v", tc.path, isDir)
+			if r, _, _ := followLinks(tc.path); r.isDir != (st.Mode&unix.S_IFMT == unix.S_IFDIR) {
+				t.Errorf("followLinks(%q) isDir = %v", tc.path, r.isDir)
 			}
 		}
-		got, _, ok, err := followLinks(tc.path)
-		if !errors.Is(err, tc.wantErr) || got != tc.want || ok != tc.wantOK {
-			t.Errorf("followLinks(%q) = %q, %v, %v; want %q, %v, %v", tc.path, got, ok, err, tc.want, tc.wantOK, tc.wantErr)
+		r, ok, err := followLinks(tc.path)
+		if !errors.Is(err, tc.wantErr) || r.path != tc.want || ok != tc.wantOK {
+			t.Errorf("followLinks(%q) = %q, %v, %v; want %q, %v, %v", tc.path, r.path, ok, err, tc.want, tc.wantOK, tc.wantErr)
+		}
+		if ok && !isProcSelf(tc.path) { // thread-self differs per thread
+			var byFD, byPath unix.Stat_t
+			if err := unix.Fstat(r.fd, &byFD); err != nil || unix.Stat(tc.path, &byPath) != nil || byFD.Ino != byPath.Ino {
+				t.Errorf("followLinks(%q): fd %d is not the file the path names (%v)", tc.path, r.fd, err)
+			}
+		}
+		if ok {
+			unix.Close(r.fd)
 		}
 	}
 }
@@ -74,7 +83,7 @@ func TestFollowLinksPipe(t *testing.T) {
 	defer r.Close()
 	defer w.Close()
 	path := "/proc/self/fd/" + strconv.Itoa(int(r.Fd()))
-	if got, _, ok, err := followLinks(path); ok || err != nil {
-		t.Errorf("followLinks(%s) = %q, %v, %v; want not ok", path, got, ok, err)
+	if got, ok, err := followLinks(path); ok || err != nil {
+		t.Errorf("followLinks(%s) = %q, %v, %v; want not ok", path, got.path, ok, err)
 	}
 }

@@ -221,3 +221,35 @@ func TestExecAfterStart(t *testing.T) {
 		}
 	}
 }
+
+// TestChroot runs the static probe in a chroot that has no /proc, with a
+// supervisor (reporting is on by default): the supervisor is this binary
+// run through /proc/self/exe, so it must be started before the chroot. The
+// denied read is reported by that supervisor.
+func TestChroot(t *testing.T) {
+	root := t.TempDir()
+	b, err := os.ReadFile(staticProbe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "probe"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "file"), []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		promises string
+		code     int
+		stderr   string
+	}{
+		{"stdio rpath", 0, ""},
+		{"stdio", int(syscall.EPERM), "pledge promise 'rpath' to allow"},
+	} {
+		r := runPledge(t, "", "-c", root, "-p", tc.promises, "-v", "r:/file", "/probe", "read", "/file")
+		if r.code != tc.code || r.signal != 0 || !strings.Contains(r.stderr, tc.stderr) {
+			t.Errorf("pledge -c %s -p %q -v r:/file /probe read /file: exit %d signal %v, stderr %q; want exit %d, stderr with %q",
+				root, tc.promises, r.code, r.signal, r.stderr, tc.code, tc.stderr)
+		}
+	}
+}

@@ -10,6 +10,11 @@ import (
 // errStopped says Serve returned because its context ended.
 var errStopped = errors.New("supervisor stopped")
 
+// ErrNoListener is Serve's error when the shim closed the socket without
+// sending a listener: it failed before installing its filter (and reports
+// that itself), or it started a supervisor it turned out not to need.
+var ErrNoListener = errors.New("supervisor socket closed before the listener arrived: the sandboxed program never installed its filter")
+
 // maxPayload bounds the hand-off message (HandoffPayload is far shorter).
 const maxPayload = 256
 
@@ -47,7 +52,7 @@ func receiveListener(sock, wake int) (h handoff, err error) {
 			unix.Close(fd)
 		}
 		if n == 0 && len(fds) == 0 {
-			return h, errors.New("supervisor socket closed before the listener arrived: the sandboxed program never installed its filter")
+			return h, ErrNoListener
 		}
 		return h, fmt.Errorf("supervisor socket: got %d bytes and %d fds, want the filter description and one listener fd", n, len(fds))
 	}

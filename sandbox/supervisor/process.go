@@ -41,36 +41,39 @@ const (
 // and stdout are closed, so that it keeps no pipe of the task's open; it
 // ignores job-control and terminal signals and exits when the task and its
 // descendants are gone. Spawn must run while /proc/self/exe is reachable
-// (before a chroot without /proc).
+// (before a chroot without /proc). It returns once the supervisor has been
+// executed; the supervisor starts up while the shim goes on.
+//
+// syscall.StartProcess rather than os.StartProcess: the os package probes
+// for pidfd support with an extra fork on first use, which the shim, about
+// to exec, has no use for.
 func Spawn(report bool) (*os.File, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: socketpair: %w", err)
 	}
-	shim := os.NewFile(uintptr(pair[0]), "supervisor socket")
-	child := os.NewFile(uintptr(pair[1]), "supervisor socket (supervisor end)")
-	defer child.Close()
+	defer unix.Close(pair[1])
 	mode := modeQuiet
 	if report {
 		mode = modeReport
 	}
-	argv := []string{os.Args[0], Command, mode}
-	attr := &os.ProcAttr{
+	const closed = ^uintptr(0) // StartProcess closes these fds in the child
+	attr := &syscall.ProcAttr{
 		Env:   []string{},
-		Files: []*os.File{nil, nil, os.Stderr, child},
+		Files: []uintptr{closed, closed, 2, uintptr(pair[1])},
 		Sys:   &syscall.SysProcAttr{Cloneflags: unix.CLONE_PARENT},
 	}
-	p, err := os.StartProcess("/proc/self/exe", argv, attr)
+	argv := []string{os.Args[0], Command, mode}
+	_, _, err = syscall.StartProcess("/proc/self/exe", argv, attr)
 	if errors.Is(err, unix.EINVAL) {
 		attr.Sys.Cloneflags = 0
-		p, err = os.StartProcess("/proc/self/exe", argv, attr)
+		_, _, err = syscall.StartProcess("/proc/self/exe", argv, attr)
 	}
 	if err != nil {
-		shim.Close()
+		unix.Close(pair[0])
 		return nil, fmt.Errorf("supervisor: start /proc/self/exe %s: %w", Command, err)
 	}
-	p.Release()
-	return shim, nil
+	return os.NewFile(uintptr(pair[0]), "supervisor socket"), nil
 }
 
 // Main runs the supervisor process that Spawn starts and exits: status 0
@@ -87,7 +90,8 @@ func Main() {
 	if os.Args[2] == modeReport {
 		cfg.Report = writeViolation
 	}
-	if err := Serve(context.Background(), os.NewFile(socketFD, "supervisor socket"), cfg); err != nil {
+	err := Serve(context.Background(), os.NewFile(socketFD, "supervisor socket"), cfg)
+	if err != nil && !errors.Is(err, ErrNoListener) {
 		fail(err)
 	}
 	os.Exit(0)

@@ -43,7 +43,15 @@ func promise(gs ...group) []rule {
 
 // alwaysAllowed are granted whatever the promises: ending a thread or the
 // process must always work, and x86_64 TLS setup needs arch_prctl.
-var alwaysAllowed = allow("exit", "exit_group", "arch_prctl")
+//
+// rt_sigreturn is here too because the shim installs the filter and only then
+// execs: a signal landing in that window (the Go runtime's SIGURG preemption
+// signal, sent by sysmon or the GC) runs a handler that ends in rt_sigreturn,
+// and denying it crashes the shim whenever the task's set lacks stdio. It
+// grants nothing the filter would deny: it only restores the registers and
+// signal mask the kernel saved on the stack when the handler was entered,
+// and every call made after it is filtered as before.
+var alwaysAllowed = allow("exit", "exit_group", "arch_prctl", "rt_sigreturn")
 
 // forcedENOSYS fail with ENOSYS under every promise set (as does every number
 // from firstUnknownSyscall on), so that libc and the Go runtime fall back to

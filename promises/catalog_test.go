@@ -107,10 +107,18 @@ func TestWriteTable(t *testing.T) {
 		"  fcntl                     72  if cmd in {F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC}\n",
 		"  getppid                  110\n",
 		"(level == SOL_SOCKET and optname in {",
+		"# allowed under every promise set: exit, exit_group, arch_prctl, rt_sigreturn\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q", want)
 		}
+	}
+	b.Reset()
+	if err := WriteTable(&b, ARM64); err != nil {
+		t.Fatal(err)
+	}
+	if want := "# allowed under every promise set: exit, exit_group, rt_sigreturn\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("arm64 table lacks %q", want)
 	}
 	for _, p := range Describe(ARM64) {
 		for _, s := range p.Syscalls {

@@ -222,6 +222,9 @@ var argumentCases = []callCase{
 var fixedCases = []callCase{
 	{set: "", syscall: "exit", want: allowed},
 	{set: "", syscall: "exit_group", want: allowed},
+	{set: "", syscall: "rt_sigreturn", want: allowed},
+	{set: "", syscall: "rt_sigreturn", opts: Options{Penalty: PenaltyKill}, want: allowed},
+	{set: "rpath", syscall: "rt_sigreturn", opts: Options{Penalty: PenaltyNotify, Loader: Rpath}, want: allowed},
 	{set: "", syscall: "getppid", want: eperm},
 	{set: "", syscall: "getppid", opts: Options{Penalty: PenaltyKill}, want: kill},
 	{set: "", syscall: "getppid", opts: Options{Penalty: PenaltyNotify}, want: notify},

@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -20,6 +22,8 @@ const childEnv = "PROMISES_KERNEL_CASE"
 type kernelCase struct {
 	set     string
 	penalty Penalty
+	// prepare, when set, runs on the test thread before the filter goes on.
+	prepare func()
 	call    func() (uintptr, unix.Errno)
 	// want is the errno the call must fail with, 0 for success.
 	want unix.Errno
@@ -50,6 +54,47 @@ var kernelCases = map[string]kernelCase{
 	"socket no supervisor": {set: "stdio", penalty: PenaltyNotify, call: rawCall(unix.SYS_SOCKET, unix.AF_INET, unix.SOCK_STREAM, 0), want: unix.ENOSYS},
 	"kill self":            {set: "stdio", call: func() (uintptr, unix.Errno) { return rawCall(unix.SYS_KILL, uintptr(os.Getpid()), 0)() }},
 	"kill parent":          {set: "stdio", call: func() (uintptr, unix.Errno) { return rawCall(unix.SYS_KILL, uintptr(os.Getppid()), 0)() }, want: unix.EPERM},
+	// No promise at all: the Go runtime's SIGURG handler must still return.
+	"signal handler returns": {set: "", prepare: startSignaller, call: spinUnderSignals},
+}
+
+// signalRun coordinates the "signal handler returns" case: the filtered
+// thread spins while another thread sends it SIGURG.
+var signalRun struct {
+	tid     int
+	started atomic.Bool // the filter is on; signals may come
+	done    atomic.Bool // every signal has been sent and handled
+}
+
+// startSignaller starts, before the filter goes on (starting a thread takes
+// calls the filter would deny), a goroutine on another thread that sends
+// SIGURG, the Go runtime's preemption signal, to this thread 50 times once
+// the filter is on. The whole run stays well under sysmon's 10 ms
+// preemption deadline, so the runtime itself has no reason to act on them.
+func startSignaller() {
+	runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
+	signalRun.tid = unix.Gettid()
+	go func() {
+		for !signalRun.started.Load() {
+			runtime.Gosched()
+		}
+		for range 50 {
+			if err := unix.Tgkill(os.Getpid(), signalRun.tid, unix.SIGURG); err != nil {
+				unix.Exit(104)
+			}
+		}
+		time.Sleep(time.Millisecond)
+		signalRun.done.Store(true)
+	}()
+}
+
+// spinUnderSignals busy-waits, making no call, until the signaller is done;
+// each handler run ends in rt_sigreturn.
+func spinUnderSignals() (uintptr, unix.Errno) {
+	signalRun.started.Store(true)
+	for !signalRun.done.Load() {
+	}
+	return 0, 0
 }
 
 func TestMain(m *testing.M) {
@@ -73,6 +118,9 @@ func runKernelChild(name string) {
 	prog, err := Compile(set, Options{Arch: NativeArch(), Penalty: c.penalty, SelfPID: uint32(os.Getpid())})
 	if err != nil {
 		unix.Exit(102)
+	}
+	if c.prepare != nil {
+		c.prepare()
 	}
 	if err := installFilter(prog); err != nil {
 		unix.Exit(103)

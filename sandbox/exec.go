@@ -26,7 +26,8 @@ func init() { runtime.LockOSThread() }
 // /proc/self/exe); chroot/chdir; open the program; plan the filter (the last
 // step that can fail for lack of resources before anything irreversible);
 // wait for the supervisor; fds; nice; rlimits; capabilities; ids; Landlock;
-// no_new_privs; RLIMIT_NOFILE; seccomp and execveat.
+// check the preload object is readable; no_new_privs; RLIMIT_NOFILE;
+// seccomp and execveat.
 func Exec(p *Policy, argv, env []string) error {
 	if len(argv) == 0 {
 		return fail(ExitMissingTarget, "missing command", nil)
@@ -70,6 +71,9 @@ func Exec(p *Policy, argv, env []string) error {
 		if err := unveil(p, prog, tgt, plan.extraUnveils(), env); err != nil {
 			return err
 		}
+	}
+	if err := plan.checkPreload(); err != nil {
+		return err
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fail(ExitPledge, "prctl(PR_SET_NO_NEW_PRIVS)", err)
@@ -159,7 +163,7 @@ func unveil(p *Policy, prog program, tgt target, extra []string, env []string) e
 	}
 	for _, path := range extra {
 		if err := b.add(Unveil{PermRead, path}); err != nil {
-			return err
+			return unreadableExtra(path, err)
 		}
 	}
 	if p.AutoUnveil {

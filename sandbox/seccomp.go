@@ -213,6 +213,37 @@ func (f *filterPlan) environ(env []string) []string {
 	return append(out, "LD_PRELOAD="+f.preload)
 }
 
+// checkPreload fails closed when ld.so will not be able to load the preload
+// object. The loader phase ends only when the object's constructor runs; if
+// ld.so cannot read it (it merely warns and goes on), the phase never ends
+// and the program keeps the loader's promises (rpath) for good. So, as the
+// final user under the final Landlock domain (after setuid and unveil,
+// before the filter), the shim opens the object for reading as ld.so will,
+// and refuses to run the program if that fails.
+func (f *filterPlan) checkPreload() error {
+	if f.preload == "" {
+		return nil
+	}
+	fd, err := unix.Open(f.preload, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return unreadableExtra(f.preload, err)
+	}
+	unix.Close(fd)
+	return nil
+}
+
+// unreadableExtra is the error for a path of extraUnveils (the preload
+// object) that the program's user cannot reach.
+func unreadableExtra(path string, err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		err = e.Err
+	}
+	return fail(ExitUnveil, "the program cannot read the loader-phase preload "+path+
+		" (its directory comes from TMPDIR): set TMPDIR to a directory the program's user can read, "+
+		"or grant rpath so that no preload is needed", err)
+}
+
 // extraUnveils lists paths the program must be able to read for the plan to
 // work: the preload object.
 func (f *filterPlan) extraUnveils() []string {

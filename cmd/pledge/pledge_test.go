@@ -253,3 +253,29 @@ func TestChroot(t *testing.T) {
 		}
 	}
 }
+
+// TestPreloadUnreadable: a dynamic program without rpath needs the preload
+// object to end its loader phase. If the program's user cannot read it (here
+// TMPDIR is a root-only directory and the program runs as nobody), ld.so
+// would skip it and the program would keep rpath; pledge must refuse with
+// exit status 20 instead.
+func TestPreloadUnreadable(t *testing.T) {
+	private := t.TempDir()
+	if err := os.Chmod(private, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "TMPDIR="+private)
+	// -V: without Landlock only the uid stands between ld.so and the object.
+	for _, flags := range [][]string{{"-u", "nobody"}, {"-V", "-u", "nobody"}} {
+		args := append(flags, "-p", "stdio", "/bin/true")
+		r := runPledgeEnv(t, "", env, args...)
+		if r.code != 20 || !strings.Contains(r.stderr, "cannot read the loader-phase preload "+private) || !strings.Contains(r.stderr, "set TMPDIR") {
+			t.Errorf("pledge %q with TMPDIR=%s (0700 root): exit %d signal %v, stderr %q; want exit 20 naming the preload and TMPDIR",
+				args, private, r.code, r.signal, r.stderr)
+		}
+	}
+	// The same run with a readable TMPDIR works.
+	if r := runPledge(t, "", "-u", "nobody", "-p", "stdio", "/bin/true"); r.code != 0 {
+		t.Errorf("pledge -u nobody -p stdio /bin/true: exit %d, stderr %q", r.code, r.stderr)
+	}
+}

@@ -33,7 +33,7 @@ func getopt(args []string) (opts []option, rest []string, bad string, ok bool) {
 			c := a[j]
 			k := strings.IndexByte(optString, c)
 			if c == ':' || k < 0 {
-				return opts, nil, "-" + string(c), false
+				return opts, nil, string([]byte{'-', c}), false
 			}
 			if k+1 >= len(optString) || optString[k+1] != ':' {
 				opts = append(opts, option{name: c})
@@ -45,7 +45,7 @@ func getopt(args []string) (opts []option, rest []string, bad string, ok bool) {
 				i++
 				opts = append(opts, option{name: c, arg: args[i]})
 			} else {
-				return opts, nil, "-" + string(c), false
+				return opts, nil, string([]byte{'-', c}), false
 			}
 			break
 		}

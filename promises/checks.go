@@ -1,10 +1,6 @@
 package promises
 
-import (
-	"slices"
-
-	"golang.org/x/net/bpf"
-)
+import "slices"
 
 // emitBlock emits a check block: each verdict's condition in turn, a failed
 // one falling through to the next, the last to the penalty. Every matcher
@@ -44,7 +40,7 @@ func emitLastCondition(a *assembler, v verdict, later []*block, pass, fail label
 // fail at the first that does not.
 func emitCondition(a *assembler, c condition, pass, fail label) {
 	if len(c) == 0 {
-		a.code = append(a.code, insn{kind: kindJump, ja: pass})
+		a.jump(pass)
 		return
 	}
 	for i, m := range c {
@@ -61,7 +57,7 @@ func emitCondition(a *assembler, c condition, pass, fail label) {
 
 // load emits a load of the low (hi false) or high half of args[arg].
 func load(a *assembler, arg int, hi bool) {
-	a.emit(bpf.LoadAbsolute{Off: argOffset(arg, hi), Size: 4})
+	a.load(argOffset(arg, hi))
 }
 
 // emitMatcher emits one argument test.
@@ -73,18 +69,18 @@ func emitMatcher(a *assembler, m matcher, pass, fail label) {
 		emitEqual64(a, m.arg, m.values[0], pass, fail)
 	case m.op == opEqual:
 		load(a, m.arg, false)
-		a.jumpIf(bpf.JumpEqual, uint32(m.values[0]), pass, fail)
+		a.jumpIf(bpfJumpEq, uint32(m.values[0]), pass, fail)
 	case m.op == opMaskedEqual:
 		load(a, m.arg, false)
-		a.emit(bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: uint32(m.mask)})
-		a.jumpIf(bpf.JumpEqual, uint32(m.values[0]), pass, fail)
+		a.and(uint32(m.mask))
+		a.jumpIf(bpfJumpEq, uint32(m.values[0]), pass, fail)
 	case m.op == opBitsClear:
 		load(a, m.arg, false)
-		a.jumpIf(bpf.JumpBitsSet, uint32(m.mask), fail, pass)
+		a.jumpIf(bpfJumpSet, uint32(m.mask), fail, pass)
 	case m.op == opInSet:
 		load(a, m.arg, false)
 		if uint32(m.mask) != low32 {
-			a.emit(bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: uint32(m.mask)})
+			a.and(uint32(m.mask))
 		}
 		emitInSet(a, m.values, pass, fail)
 	}
@@ -94,10 +90,10 @@ func emitMatcher(a *assembler, m matcher, pass, fail label) {
 func emitEqual64(a *assembler, arg int, v uint64, pass, fail label) {
 	high := a.newLabel()
 	load(a, arg, false)
-	a.jumpIf(bpf.JumpEqual, uint32(v), high, fail)
+	a.jumpIf(bpfJumpEq, uint32(v), high, fail)
 	a.bind(high)
 	load(a, arg, true)
-	a.jumpIf(bpf.JumpEqual, uint32(v>>32), pass, fail)
+	a.jumpIf(bpfJumpEq, uint32(v>>32), pass, fail)
 }
 
 // valueRange is the closed range [lo, hi] of set members.
@@ -140,14 +136,14 @@ func emitInSet(a *assembler, values []uint64, pass, fail label) {
 		}
 		switch {
 		case r.lo == r.hi:
-			a.jumpIf(bpf.JumpEqual, r.lo, pass, next)
+			a.jumpIf(bpfJumpEq, r.lo, pass, next)
 		case r.lo == 0:
-			a.jumpIf(bpf.JumpGreaterThan, r.hi, next, pass)
+			a.jumpIf(bpfJumpGt, r.hi, next, pass)
 		default:
 			inRange := a.newLabel()
-			a.jumpIf(bpf.JumpGreaterOrEqual, r.lo, inRange, next)
+			a.jumpIf(bpfJumpGe, r.lo, inRange, next)
 			a.bind(inRange)
-			a.jumpIf(bpf.JumpGreaterThan, r.hi, next, pass)
+			a.jumpIf(bpfJumpGt, r.hi, next, pass)
 		}
 		if i < len(items)-1 {
 			a.bind(next)

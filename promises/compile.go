@@ -7,8 +7,9 @@ import (
 	"golang.org/x/net/bpf"
 )
 
-// Program is a compiled classic-BPF seccomp filter.
-type Program []bpf.Instruction
+// Program is a compiled classic-BPF seccomp filter, encoded as the kernel
+// takes it (struct sock_filter).
+type Program []bpf.RawInstruction
 
 // maxProgramLen is the kernel's limit on a filter's length (BPF_MAXINSNS).
 const maxProgramLen = 4096
@@ -56,10 +57,10 @@ func Compile(s Set, o Options) (Program, error) {
 // emitPrologue emits the architecture check and loads the syscall number.
 func emitPrologue(a *assembler, arch Arch, ret *returns) {
 	native := a.newLabel()
-	a.emit(bpf.LoadAbsolute{Off: offArch, Size: 4})
-	a.jumpIf(bpf.JumpEqual, AuditArch(arch), native, ret.label(ActionKillProcess))
+	a.load(offArch)
+	a.jumpIf(bpfJumpEq, AuditArch(arch), native, ret.label(ActionKillProcess))
 	a.bind(native)
-	a.emit(bpf.LoadAbsolute{Off: offNr, Size: 4})
+	a.load(offNr)
 }
 
 // returns is the program's return instructions, one per action used,
@@ -90,7 +91,7 @@ func (r *returns) label(action Action) label {
 func (r *returns) emit() {
 	for _, action := range r.order {
 		r.a.bind(r.labels[action])
-		r.a.emit(bpf.RetConstant{Val: uint32(action)})
+		r.a.ret(action)
 	}
 }
 
@@ -164,14 +165,23 @@ func verdictsEqual(x, y []verdict) bool {
 	return true
 }
 
-// Assemble encodes p for the kernel.
+// Assemble returns p encoded for the kernel: a copy, since p already is.
 func (p Program) Assemble() ([]bpf.RawInstruction, error) {
-	return bpf.Assemble(p)
+	return slices.Clone(p), nil
+}
+
+// Instructions decodes p into golang.org/x/net/bpf's instruction values.
+func (p Program) Instructions() []bpf.Instruction {
+	out := make([]bpf.Instruction, len(p))
+	for i, raw := range p {
+		out[i] = raw.Disassemble()
+	}
+	return out
 }
 
 // Run executes p on d in golang.org/x/net/bpf's virtual machine.
 func (p Program) Run(d Data) (Action, error) {
-	vm, err := bpf.NewVM(p)
+	vm, err := bpf.NewVM(p.Instructions())
 	if err != nil {
 		return 0, err
 	}

@@ -3,49 +3,43 @@ package promises
 import (
 	"fmt"
 	"strings"
-
-	"golang.org/x/net/bpf"
 )
 
 // Disassemble renders p one instruction a line, with absolute jump targets,
 // seccomp_data field names and action names, for debugging filters.
 func Disassemble(p Program) string {
 	var b strings.Builder
-	for i, ins := range p {
-		fmt.Fprintf(&b, "%4d  %s\n", i, disassembleOne(i, ins))
+	for i := range p {
+		fmt.Fprintf(&b, "%4d  %s\n", i, disassembleOne(p, i))
 	}
 	return b.String()
 }
 
 // jumpNames spells the conditional jumps the compiler emits.
-var jumpNames = map[bpf.JumpTest]string{
-	bpf.JumpEqual:          "jeq",
-	bpf.JumpGreaterOrEqual: "jge",
-	bpf.JumpGreaterThan:    "jgt",
-	bpf.JumpBitsSet:        "jset",
+var jumpNames = map[uint16]string{
+	bpfJumpEq:  "jeq",
+	bpfJumpGe:  "jge",
+	bpfJumpGt:  "jgt",
+	bpfJumpSet: "jset",
 }
 
-// disassembleOne renders instruction i.
-func disassembleOne(i int, ins bpf.Instruction) string {
-	switch ins := ins.(type) {
-	case bpf.LoadAbsolute:
-		return fmt.Sprintf("ld   %s", fieldName(ins.Off))
-	case bpf.JumpIf:
-		name, ok := jumpNames[ins.Cond]
-		if !ok {
-			break
-		}
-		return fmt.Sprintf("%-4s #%#x, %d, %d", name, ins.Val, i+1+int(ins.SkipTrue), i+1+int(ins.SkipFalse))
-	case bpf.Jump:
-		return fmt.Sprintf("ja   %d", i+1+int(ins.Skip))
-	case bpf.RetConstant:
-		return fmt.Sprintf("ret  %v", Action(ins.Val))
-	case bpf.ALUOpConstant:
-		if ins.Op == bpf.ALUOpAnd {
-			return fmt.Sprintf("and  #%#x", ins.Val)
-		}
+// disassembleOne renders instruction i of p.
+func disassembleOne(p Program, i int) string {
+	ins := p[i]
+	switch ins.Op {
+	case bpfLoadWord:
+		return fmt.Sprintf("ld   %s", fieldName(ins.K))
+	case bpfAnd:
+		return fmt.Sprintf("and  #%#x", ins.K)
+	case bpfJump:
+		return fmt.Sprintf("ja   %d", i+1+int(ins.K))
+	case bpfReturn:
+		return fmt.Sprintf("ret  %v", Action(ins.K))
 	}
-	return fmt.Sprint(ins)
+	if name, ok := jumpNames[ins.Op]; ok {
+		return fmt.Sprintf("%-4s #%#x, %d, %d", name, ins.K, i+1+int(ins.Jt), i+1+int(ins.Jf))
+	}
+	return fmt.Sprint(ins.Disassemble())
 }
 
 // fieldName names the seccomp_data word at off.

@@ -1,10 +1,6 @@
 package promises
 
-import (
-	"slices"
-
-	"golang.org/x/net/bpf"
-)
+import "slices"
 
 // run is a range of syscall numbers [start, end) that all go to target,
 // except the listed single numbers.
@@ -130,7 +126,7 @@ func merged(rs []run) run {
 // unconditionally allowed number allowed and skip the filter for it.
 func emitDispatch(a *assembler, rs []run) {
 	if !needsCode(rs) {
-		a.code = append(a.code, insn{kind: kindJump, ja: rs[0].target})
+		a.jump(rs[0].target)
 		return
 	}
 	emitSearch(a, rs)
@@ -155,7 +151,7 @@ func emitSearch(a *assembler, rs []run) {
 	if needsCode(upper) {
 		right = a.newLabel()
 	}
-	a.jumpIf(bpf.JumpGreaterOrEqual, upper[0].start, right, left)
+	a.jumpIf(bpfJumpGe, upper[0].start, right, left)
 	if needsCode(lower) {
 		a.bind(left)
 		emitSearch(a, lower)
@@ -175,17 +171,17 @@ func emitLeaf(a *assembler, r run) {
 		}
 		switch e.hi - e.lo {
 		case 0:
-			a.jumpIf(bpf.JumpEqual, e.lo, e.target, next)
+			a.jumpIf(bpfJumpEq, e.lo, e.target, next)
 		case 1:
 			second := a.newLabel()
-			a.jumpIf(bpf.JumpEqual, e.lo, e.target, second)
+			a.jumpIf(bpfJumpEq, e.lo, e.target, second)
 			a.bind(second)
-			a.jumpIf(bpf.JumpEqual, e.hi, e.target, next)
+			a.jumpIf(bpfJumpEq, e.hi, e.target, next)
 		default:
 			inRange := a.newLabel()
-			a.jumpIf(bpf.JumpGreaterOrEqual, e.lo, inRange, next)
+			a.jumpIf(bpfJumpGe, e.lo, inRange, next)
 			a.bind(inRange)
-			a.jumpIf(bpf.JumpGreaterThan, e.hi, next, e.target)
+			a.jumpIf(bpfJumpGt, e.hi, next, e.target)
 		}
 		if next != r.target {
 			a.bind(next)

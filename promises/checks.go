@@ -8,7 +8,7 @@ import "slices"
 // left in the accumulator. When the last verdict's remaining matchers are
 // exactly one of the later blocks, the block jumps there instead of
 // repeating them (stdio's mmap ends in mprotect's test).
-func emitBlock(a *assembler, b *block, later []*block, ret *returns, penalty Action) {
+func emitBlock(a *assembler, b block, later []block, ret *returns, penalty Action) {
 	a.bind(b.label)
 	for i, v := range b.verdicts {
 		if i == len(b.verdicts)-1 {
@@ -23,7 +23,7 @@ func emitBlock(a *assembler, b *block, later []*block, ret *returns, penalty Act
 
 // emitLastCondition emits the last verdict of a block, sharing its tail with
 // a later block when one consists of exactly that tail.
-func emitLastCondition(a *assembler, v verdict, later []*block, pass, fail label) {
+func emitLastCondition(a *assembler, v verdict, later []block, pass, fail label) {
 	for k := 1; k < len(v.cond); k++ {
 		tail := []verdict{{cond: v.cond[k:], action: v.action}}
 		for _, other := range later {
@@ -99,28 +99,32 @@ func emitEqual64(a *assembler, arg int, v uint64, pass, fail label) {
 // valueRange is the closed range [lo, hi] of set members.
 type valueRange struct{ lo, hi uint32 }
 
-// ranges groups values into maximal ranges of consecutive numbers.
-func ranges(values []uint64) []valueRange {
-	sorted := slices.Clone(values)
+// maxInlineValues is how many set members the set-test passes handle on the
+// stack; larger sets work, at the cost of an allocation.
+const maxInlineValues = 32
+
+// ranges appends to out the maximal ranges of consecutive numbers in values.
+func ranges(values []uint64, out []valueRange) []valueRange {
+	var buf [maxInlineValues]uint64
+	sorted := append(buf[:0], values...)
 	slices.Sort(sorted)
-	sorted = slices.Compact(sorted)
-	var rs []valueRange
-	for _, v := range sorted {
-		if n := len(rs); n > 0 && uint64(rs[n-1].hi)+1 == v {
-			rs[n-1].hi = uint32(v)
+	for _, v := range slices.Compact(sorted) {
+		if n := len(out); n > 0 && uint64(out[n-1].hi)+1 == v {
+			out[n-1].hi = uint32(v)
 			continue
 		}
-		rs = append(rs, valueRange{uint32(v), uint32(v)})
+		out = append(out, valueRange{uint32(v), uint32(v)})
 	}
-	return rs
+	return out
 }
 
 // emitInSet tests the accumulator for membership in values: one "jeq" per
 // lone value, and a "jge"/"jgt" pair (just a "jgt" from 0) per range of three
 // or more.
 func emitInSet(a *assembler, values []uint64, pass, fail label) {
-	var items []valueRange
-	for _, r := range ranges(values) {
+	var rangeBuf, itemBuf [maxInlineValues]valueRange
+	items := itemBuf[:0]
+	for _, r := range ranges(values, rangeBuf[:0]) {
 		if r.hi-r.lo >= 2 || (r.lo == 0 && r.hi > 0) {
 			items = append(items, r)
 			continue

@@ -33,15 +33,17 @@ func Compile(s Set, o Options) (Program, error) {
 	if err := o.validate(s); err != nil {
 		return nil, err
 	}
-	p := gather(s, o)
+	var p policy
+	p.gather(s, o)
 	p.simplify()
 	a := newAssembler()
-	rets := newReturns(a)
-	targets, blocks := classify(p, a, rets)
-	emitPrologue(a, o.Arch, rets)
-	emitDispatch(a, segment(targets, rets.label(actionENOSYS)))
+	rets := returns{a: a}
+	var targets [firstUnknownSyscall]label
+	blocks := classify(&p, a, &rets, targets[:])
+	emitPrologue(a, o.Arch, &rets)
+	emitDispatch(a, segment(targets[:], rets.label(actionENOSYS), len(a.labels)))
 	for i, b := range blocks {
-		emitBlock(a, b, blocks[i+1:], rets, p.penalty)
+		emitBlock(a, b, blocks[i+1:], &rets, p.penalty)
 	}
 	rets.emit()
 	prog, err := a.link()
@@ -66,31 +68,31 @@ func emitPrologue(a *assembler, arch Arch, ret *returns) {
 // returns is the program's return instructions, one per action used,
 // emitted together at the end, where every jump can reach them.
 type returns struct {
-	a      *assembler
-	labels map[Action]label
-	order  []Action
-}
-
-// newReturns starts an empty group.
-func newReturns(a *assembler) *returns {
-	return &returns{a: a, labels: make(map[Action]label)}
+	a *assembler
+	// actions[i] returns at labels[i], for the first n entries; there are
+	// only five distinct actions (allow, notify, kill, EPERM, ENOSYS).
+	actions [5]Action
+	labels  [5]label
+	n       int
 }
 
 // label returns the label of the group's return of action.
 func (r *returns) label(action Action) label {
-	l, ok := r.labels[action]
-	if !ok {
-		l = r.a.newLabel()
-		r.labels[action] = l
-		r.order = append(r.order, action)
+	for i, a := range r.actions[:r.n] {
+		if a == action {
+			return r.labels[i]
+		}
 	}
+	l := r.a.newLabel()
+	r.actions[r.n], r.labels[r.n] = action, l
+	r.n++
 	return l
 }
 
 // emit places the group's returns here.
 func (r *returns) emit() {
-	for _, action := range r.order {
-		r.a.bind(r.labels[action])
+	for i, action := range r.actions[:r.n] {
+		r.a.bind(r.labels[i])
 		r.a.ret(action)
 	}
 }
@@ -102,12 +104,14 @@ type block struct {
 	verdicts []verdict
 }
 
-// classify gives every number below firstUnknownSyscall a target: a return
+// maxBlocks is room for the check blocks of any set without growing.
+const maxBlocks = 64
+
+// classify fills targets, one per number below firstUnknownSyscall: a return
 // of ret when no argument matters, else a check block, shared between
-// numbers with equal verdicts.
-func classify(p *policy, a *assembler, ret *returns) ([]label, []*block) {
-	targets := make([]label, firstUnknownSyscall)
-	var blocks []*block
+// numbers with equal verdicts. It returns the blocks.
+func classify(p *policy, a *assembler, ret *returns, targets []label) []block {
+	blocks := make([]block, 0, maxBlocks)
 	for nr, vs := range p.slots {
 		switch {
 		case p.enosys[nr]:
@@ -117,21 +121,21 @@ func classify(p *policy, a *assembler, ret *returns) ([]label, []*block) {
 		case len(vs) == 1 && len(vs[0].cond) == 0:
 			targets[nr] = ret.label(vs[0].action)
 		default:
-			targets[nr] = blockFor(a, &blocks, vs).label
+			targets[nr] = blockFor(a, &blocks, vs)
 		}
 	}
 	orderBlocks(blocks)
-	return targets, blocks
+	return blocks
 }
 
 // orderBlocks sorts blocks longest condition first, so that a block whose
 // tail is another block comes before it and can jump forward into it.
-func orderBlocks(blocks []*block) {
-	slices.SortStableFunc(blocks, func(x, y *block) int { return matcherCount(y) - matcherCount(x) })
+func orderBlocks(blocks []block) {
+	slices.SortStableFunc(blocks, func(x, y block) int { return matcherCount(y) - matcherCount(x) })
 }
 
 // matcherCount counts the matchers of b's verdicts.
-func matcherCount(b *block) int {
+func matcherCount(b block) int {
 	n := 0
 	for _, v := range b.verdicts {
 		n += len(v.cond)
@@ -139,16 +143,17 @@ func matcherCount(b *block) int {
 	return n
 }
 
-// blockFor returns the block for vs, adding one if none has equal verdicts.
-func blockFor(a *assembler, blocks *[]*block, vs []verdict) *block {
+// blockFor returns the label of the block for vs, adding one if none has
+// equal verdicts.
+func blockFor(a *assembler, blocks *[]block, vs []verdict) label {
 	for _, b := range *blocks {
 		if verdictsEqual(b.verdicts, vs) {
-			return b
+			return b.label
 		}
 	}
-	b := &block{label: a.newLabel(), verdicts: vs}
-	*blocks = append(*blocks, b)
-	return b
+	l := a.newLabel()
+	*blocks = append(*blocks, block{label: l, verdicts: vs})
+	return l
 }
 
 // verdictsEqual reports whether two verdict lists decide alike, verdict by

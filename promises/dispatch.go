@@ -1,12 +1,15 @@
 package promises
 
-import "slices"
-
-// run is a range of syscall numbers [start, end) that all go to target,
-// except the listed single numbers.
-type run struct {
+// span is a range of syscall numbers [start, end) that all go to target.
+type span struct {
 	start, end uint32
 	target     label
+}
+
+// run is one segment of the dispatch: a span whose numbers go to target,
+// except the listed single numbers.
+type run struct {
+	span
 	exceptions []exception
 }
 
@@ -16,26 +19,33 @@ type exception struct {
 	target label
 }
 
-// cost returns how many instructions testing for e takes: a "jeq" for one
-// number, a "jeq" each for two, a "jge"/"jgt" pair for more.
-func (e exception) cost() int { return min(int(e.hi-e.lo)+1, 2) }
+// cost returns how many instructions testing for s as an exception takes:
+// a "jeq" for one number, a "jeq" each for two, a "jge"/"jgt" pair for more.
+func (s span) cost() int32 { return int32(min(s.end-s.start, 2)) }
 
 // maxSegmentRuns bounds how many maximal runs one segment may span, which
 // bounds both the segmentation's cost and the length of exception chains.
 const maxSegmentRuns = 16
+
+// maxSpans is the most maximal runs there can be: one per number below
+// firstUnknownSyscall, and the one above.
+const maxSpans = firstUnknownSyscall + 1
 
 // segment is the dispatch pass's first step. It groups targets (indexed by
 // number; the numbers from len(targets) on go to above) into maximal runs,
 // then cuts the number line into segments, each going to one target except
 // for the runs inside it that are tested one by one. A segment boundary
 // costs one "jge" and an exception one or two instructions, so it picks the
-// cut with the fewest instructions by dynamic programming over runs.
-func segment(targets []label, above label) []run {
-	maximal := maximalRuns(targets, above)
+// cut with the fewest instructions by dynamic programming over runs. Every
+// target is a label below labels.
+func segment(targets []label, above label, labels int) []run {
+	var spanBuf [maxSpans]span
+	maximal := maximalRuns(targets, above, spanBuf[:0])
 	n := len(maximal)
-	cost := make([]int, n+1)
-	from := make([]int, n+1)
-	var counter costCounter
+	// cost[i] is the fewest instructions for the first i runs, from[i]
+	// where the last segment of that cut starts.
+	var cost, from [maxSpans + 1]int32
+	counter := costCounter{costs: make([]int32, labels)}
 	for i := 1; i <= n; i++ {
 		cost[i] = -1
 		counter.reset()
@@ -43,79 +53,87 @@ func segment(targets []label, above label) []run {
 			counter.add(maximal[j])
 			c := cost[j] + 1 + counter.exceptions()
 			if cost[i] < 0 || c < cost[i] {
-				cost[i], from[i] = c, j
+				cost[i], from[i] = c, int32(j)
 			}
 		}
 	}
-	var out []run
-	for i := n; i > 0; i = from[i] {
-		out = append(out, merged(maximal[from[i]:i]))
+	segments := 0
+	for i := n; i > 0; i = int(from[i]) {
+		segments++
 	}
-	slices.Reverse(out)
+	out := make([]run, segments)
+	exceptions := make([]exception, 0, n)
+	for i := n; i > 0; i = int(from[i]) {
+		segments--
+		out[segments] = merged(maximal[from[i]:i], &counter, &exceptions)
+	}
 	return out
 }
 
-// maximalRuns groups targets into maximal runs of equal target, closed by
-// the run of every number from len(targets) on.
-func maximalRuns(targets []label, above label) []run {
-	var out []run
+// maximalRuns appends to out the maximal runs of equal target in targets,
+// closed by the run of every number from len(targets) on.
+func maximalRuns(targets []label, above label, out []span) []span {
 	start := 0
 	for nr := 1; nr <= len(targets); nr++ {
 		if nr == len(targets) || targets[nr] != targets[start] {
-			out = append(out, run{start: uint32(start), end: uint32(nr), target: targets[start]})
+			out = append(out, span{start: uint32(start), end: uint32(nr), target: targets[start]})
 			start = nr
 		}
 	}
-	return append(out, run{start: uint32(len(targets)), end: 1<<32 - 1, target: above})
+	return append(out, span{start: uint32(len(targets)), end: 1<<32 - 1, target: above})
 }
 
 // costCounter sums, per target, what testing for its runs as exceptions
 // would cost within a range of at most maxSegmentRuns runs.
 type costCounter struct {
-	targets [maxSegmentRuns]label
-	costs   [maxSegmentRuns]int
-	n       int // targets in use
-	total   int
-	most    int // index of the largest cost: the best default target
+	costs   []int32 // by label; nonzero only for the labels in used
+	used    [maxSegmentRuns]label
+	n       int // labels in used
+	total   int32
+	largest label // the target of the largest cost: the best default
 }
 
 // reset empties c.
-func (c *costCounter) reset() { c.n, c.total, c.most = 0, 0, 0 }
+func (c *costCounter) reset() {
+	for _, l := range c.used[:c.n] {
+		c.costs[l] = 0
+	}
+	c.n, c.total = 0, 0
+}
 
 // add counts r.
-func (c *costCounter) add(r run) {
-	cost := exception{lo: r.start, hi: r.end - 1}.cost()
+func (c *costCounter) add(r span) {
+	cost := r.cost()
 	c.total += cost
-	i := 0
-	for i < c.n && c.targets[i] != r.target {
-		i++
-	}
-	if i == c.n {
-		c.targets[i], c.costs[i] = r.target, 0
+	if c.costs[r.target] == 0 {
+		c.used[c.n] = r.target
 		c.n++
 	}
-	c.costs[i] += cost
-	if c.costs[i] > c.costs[c.most] {
-		c.most = i
+	c.costs[r.target] += cost
+	if c.n == 1 || c.costs[r.target] > c.costs[c.largest] {
+		c.largest = r.target
 	}
 }
 
 // exceptions returns the cost of the exceptions to the best default target.
-func (c *costCounter) exceptions() int { return c.total - c.costs[c.most] }
+func (c *costCounter) exceptions() int32 { return c.total - c.costs[c.largest] }
 
 // merged turns consecutive maximal runs into one run to the best default
-// target, with the others as exceptions.
-func merged(rs []run) run {
-	var c costCounter
+// target, with the others as exceptions appended to (and sliced from)
+// exceptions, which has room for them.
+func merged(rs []span, counter *costCounter, exceptions *[]exception) run {
+	counter.reset()
 	for _, r := range rs {
-		c.add(r)
+		counter.add(r)
 	}
-	out := run{start: rs[0].start, end: rs[len(rs)-1].end, target: c.targets[c.most]}
+	out := run{span: span{start: rs[0].start, end: rs[len(rs)-1].end, target: counter.largest}}
+	first := len(*exceptions)
 	for _, r := range rs {
 		if r.target != out.target {
-			out.exceptions = append(out.exceptions, exception{lo: r.start, hi: r.end - 1, target: r.target})
+			*exceptions = append(*exceptions, exception{lo: r.start, hi: r.end - 1, target: r.target})
 		}
 	}
+	out.exceptions = (*exceptions)[first:len(*exceptions):len(*exceptions)]
 	return out
 }
 

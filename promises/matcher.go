@@ -133,11 +133,6 @@ func isNull(arg int, name string) matcher {
 		text: fmt.Sprintf("%s == NULL", name)}
 }
 
-// equals64 matches when the whole 64-bit argument register equals v.
-func equals64(arg int, name string, v uint64, text string) matcher {
-	return matcher{arg: arg, name: name, op: opEqual, values: []uint64{v}, wide: true, text: text}
-}
-
 // match reports whether args satisfy m, with self as the caller's own pid.
 func (m matcher) match(args [6]uint64, self uint32) bool {
 	x := args[m.arg]

@@ -9,7 +9,10 @@ type verdict struct {
 }
 
 // policy is the rule model of one (Set, Options) pair laid out by syscall
-// number: the compiler's input after the gather pass.
+// number: the compiler's input after the gather pass. Compile keeps it on
+// its stack; the matchers and values the compiler makes itself (options
+// bound in, merged set tests) come from two arenas, so that making one
+// costs no allocation of its own.
 type policy struct {
 	penalty Action
 	// slots[nr] lists the verdicts for nr in order; the first whose
@@ -17,84 +20,131 @@ type policy struct {
 	slots [firstUnknownSyscall][]verdict
 	// enosys[nr] forces ENOSYS for nr whatever the slots say.
 	enosys [firstUnknownSyscall]bool
+	// matchers and values are the arenas. A condition or value list taken
+	// from them is never changed afterwards, so an append that moves an
+	// arena leaves earlier ones valid.
+	matchers []matcher
+	values   []uint64
 }
+
+// Arena sizes that hold what any set needs without growing.
+const (
+	matcherArenaSize = 32
+	valueArenaSize   = 256
+)
 
 // gather is the first pass: it collects every rule s and o grant, allows
 // before notifications, with Options values bound into the conditions.
-func gather(s Set, o Options) *policy {
+func (p *policy) gather(s Set, o Options) {
 	c := catalogFor(o.Arch)
-	p := &policy{}
 	p.penalty, _ = o.Penalty.action()
+	p.matchers = make([]matcher, 0, matcherArenaSize)
+	p.values = make([]uint64, 0, valueArenaSize)
 	for _, nr := range c.enosys {
 		p.enosys[nr] = true
 	}
-	var sources []ruleSource
-	sources = append(sources, ruleSource{c.always, ActionAllow})
+	var buf [2*promiseCount + 4]ruleSource
+	sources := append(buf[:0], ruleSource{rules: c.always, action: ActionAllow})
 	for bit := range promiseCount {
 		if s&(1<<bit) != 0 {
-			sources = append(sources, ruleSource{c.promises[bit], ActionAllow})
+			sources = append(sources, ruleSource{rules: c.promises[bit], action: ActionAllow})
 		}
 	}
 	if o.Cookie != 0 {
-		cond := condition{equals64(cookieArg, "args[5]", o.Cookie, "args[5] == cookie")}
-		cookie := make([]syscallRule, len(c.cookie))
-		for i, nr := range c.cookie {
-			cookie[i] = syscallRule{nr: nr, cond: cond}
-		}
-		sources = append(sources, ruleSource{cookie, ActionAllow})
+		m := matcher{arg: cookieArg, name: "args[5]", op: opEqual, wide: true,
+			values: p.keep(o.Cookie), text: "args[5] == cookie"}
+		sources = append(sources, ruleSource{numbers: c.cookie, cond: p.keepCondition(m), action: ActionAllow})
 	}
 	if o.FileExec {
-		sources = append(sources, ruleSource{c.fileExec, ActionAllow})
+		sources = append(sources, ruleSource{rules: c.fileExec, action: ActionAllow})
 	}
 	if o.Loader != 0 {
 		for bit := range promiseCount {
 			if (o.Loader&^s)&(1<<bit) != 0 {
-				sources = append(sources, ruleSource{c.promises[bit], ActionNotify})
+				sources = append(sources, ruleSource{rules: c.promises[bit], action: ActionNotify})
 			}
 		}
-		sources = append(sources, ruleSource{c.loaderDone, ActionNotify})
+		sources = append(sources, ruleSource{rules: c.loaderDone, action: ActionNotify})
 	}
 	p.fill(sources, o.SelfPID)
-	return p
 }
 
-// ruleSource is a list of rules that all yield one action.
+// ruleSource is a list of rules that all yield one action: rules, or the
+// calls numbers under the one condition cond.
 type ruleSource struct {
-	rules  []syscallRule
-	action Action
+	rules   []syscallRule
+	numbers []uint32
+	cond    condition
+	action  Action
+}
+
+// each calls f with every number and condition of src.
+func (src ruleSource) each(f func(nr uint32, cond condition)) {
+	for _, r := range src.rules {
+		f(r.nr, r.cond)
+	}
+	for _, nr := range src.numbers {
+		f(nr, src.cond)
+	}
 }
 
 // fill lays sources out by number, in order, carving every slot out of one
 // allocation.
 func (p *policy) fill(sources []ruleSource, self uint32) {
-	var counts [firstUnknownSyscall]int
+	var counts [firstUnknownSyscall]int32
 	total := 0
 	for _, src := range sources {
-		for _, r := range src.rules {
-			counts[r.nr]++
+		src.each(func(nr uint32, _ condition) {
+			counts[nr]++
 			total++
-		}
+		})
 	}
 	backing := make([]verdict, total)
 	for nr, n := range counts {
 		p.slots[nr], backing = backing[:0:n], backing[n:]
 	}
 	for _, src := range sources {
-		for _, r := range src.rules {
-			p.slots[r.nr] = append(p.slots[r.nr], verdict{cond: bindSelf(r.cond, self), action: src.action})
-		}
+		src.each(func(nr uint32, cond condition) {
+			p.slots[nr] = append(p.slots[nr], verdict{cond: p.bindSelf(cond, self), action: src.action})
+		})
 	}
 }
 
+// keep stores values in the value arena and returns them.
+func (p *policy) keep(values ...uint64) []uint64 {
+	start := len(p.values)
+	p.values = append(p.values, values...)
+	return p.values[start:len(p.values):len(p.values)]
+}
+
+// keepCondition stores c in the matcher arena and returns the copy.
+func (p *policy) keepCondition(c ...matcher) condition {
+	start := len(p.matchers)
+	p.matchers = append(p.matchers, c...)
+	return p.matchers[start:len(p.matchers):len(p.matchers)]
+}
+
+// union stores the sorted union of x and y in the value arena and returns
+// it.
+func (p *policy) union(x, y []uint64) []uint64 {
+	start := len(p.values)
+	p.values = append(append(p.values, x...), y...)
+	u := p.values[start:]
+	slices.Sort(u)
+	u = slices.Compact(u)
+	p.values = p.values[:start+len(u)]
+	return u[:len(u):len(u)]
+}
+
 // bindSelf returns c with Options.SelfPID written into its own-pid matchers.
-func bindSelf(c condition, self uint32) condition {
+func (p *policy) bindSelf(c condition, self uint32) condition {
 	if !slices.ContainsFunc(c, func(m matcher) bool { return m.self }) {
 		return c
 	}
-	bound := slices.Clone(c)
+	bound := p.keepCondition(c...)
 	for i, m := range bound {
 		if m.self {
-			bound[i].values = []uint64{uint64(self)}
+			bound[i].values = p.keep(uint64(self))
 			bound[i].self = false
 		}
 	}
@@ -111,13 +161,13 @@ func (p *policy) simplify() {
 			p.slots[nr] = nil
 			continue
 		}
-		p.slots[nr] = simplifyVerdicts(vs, p.penalty)
+		p.slots[nr] = p.simplifyVerdicts(vs)
 	}
 }
 
 // simplifyVerdicts returns vs without redundant verdicts, reusing its
 // storage.
-func simplifyVerdicts(vs []verdict, penalty Action) []verdict {
+func (p *policy) simplifyVerdicts(vs []verdict) []verdict {
 	out := vs[:0]
 	for _, v := range vs {
 		if slices.ContainsFunc(out, func(o verdict) bool { return len(o.cond) == 0 }) {
@@ -127,12 +177,12 @@ func simplifyVerdicts(vs []verdict, penalty Action) []verdict {
 			continue
 		}
 		if i := slices.IndexFunc(out, func(o verdict) bool { return mergeable(o, v) }); i >= 0 {
-			out[i] = merge(out[i], v)
+			out[i] = p.merge(out[i], v)
 			continue
 		}
 		out = append(out, v)
 	}
-	for len(out) > 0 && out[len(out)-1].action == penalty {
+	for len(out) > 0 && out[len(out)-1].action == p.penalty {
 		out = out[:len(out)-1]
 	}
 	return out
@@ -163,12 +213,10 @@ func setMask(m matcher) uint64 {
 	return m.mask
 }
 
-// merge returns the set test accepting what a or b accepts.
-func merge(a, b verdict) verdict {
+// merge returns the set test accepting what a or b accepts. Merged
+// matchers live only inside the compiler, so they carry no text.
+func (p *policy) merge(a, b verdict) verdict {
 	ma, mb := a.cond[0], b.cond[0]
-	values := append(slices.Clone(ma.values), mb.values...)
-	slices.Sort(values)
-	m := matcher{arg: ma.arg, name: ma.name, op: opInSet, mask: setMask(ma), values: slices.Compact(values),
-		text: ma.text + " or " + mb.text}
-	return verdict{cond: condition{m}, action: a.action}
+	m := matcher{arg: ma.arg, name: ma.name, op: opInSet, mask: setMask(ma), values: p.union(ma.values, mb.values)}
+	return verdict{cond: p.keepCondition(m), action: a.action}
 }

@@ -146,16 +146,20 @@ func (d *Driver) operator() *operatorPolicy {
 	return op
 }
 
-// Capabilities tells the agent what the driver supports. Unveil is the file
-// system isolation: the task sees host paths, restricted by Landlock, so the
-// agent hands out host paths in NOMAD_TASK_DIR and friends. Volume mounts
+// Capabilities tells the agent what the driver supports. The file system
+// isolation is reported as "none": the task sees host paths, restricted by
+// Landlock, so the agent hands out host paths in NOMAD_TASK_DIR and friends.
+// Nomad's own "unveil" mode is not used on purpose: with it the agent
+// bind-mounts the task directories (root only) and looks up the task's user
+// while building them, which fails for the classic pledge jobs that set no
+// `user` and for agents that run unprivileged. Volume mounts
 // are not supported (the task shares the host's file system view), so the
 // agent rejects them up front instead of silently ignoring them.
 func (d *Driver) Capabilities() nomadplugin.Capabilities {
 	return nomadplugin.Capabilities{
 		SendSignals:           true,
 		Exec:                  true,
-		FSIsolation:           nomadplugin.FSIsolationUnveil,
+		FSIsolation:           nomadplugin.FSIsolationNone,
 		NetworkIsolationModes: []nomadplugin.NetworkIsolationMode{nomadplugin.NetworkIsolationHost, nomadplugin.NetworkIsolationGroup},
 		MountConfigs:          nomadplugin.MountsNone,
 	}

@@ -5,7 +5,7 @@ VERSION ?= 0.1.0
 LDFLAGS := -s -w -X main.version=$(VERSION)
 VM      := ../shared/vm/go-test-in-vm.sh
 
-.PHONY: all build demo test test-unit test-vm bench proto proto-check lint fuzz run clean
+.PHONY: all build demo test test-unit test-vm bench proto proto-check docs docs-check lint fuzz run clean
 
 all: build
 
@@ -18,7 +18,7 @@ demo: build
 
 # The README's test command: static checks, every package's tests (fuzz seed
 # corpora replay as ordinary tests), then the cgroup/namespace suites in VMs.
-test: proto-check lint test-unit test-vm
+test: proto-check docs-check lint test-unit test-vm
 
 test-unit: build
 	$(GO) test -count=1 -timeout 20m ./...
@@ -39,6 +39,12 @@ proto:
 
 proto-check:
 	./scripts/proto.sh --check
+
+docs:
+	./scripts/gen-docs.sh
+
+docs-check:
+	./scripts/gen-docs.sh --check
 
 fuzz:
 	./scripts/fuzz.sh

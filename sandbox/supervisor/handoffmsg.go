@@ -58,15 +58,27 @@ func decodePayload(b []byte) (Config, error) {
 	if p.err != nil {
 		return Config{}, p.err
 	}
-	if arch != promises.AMD64 && arch != promises.ARM64 {
-		return Config{}, fmt.Errorf("listener hand-off: unknown architecture %d; want %d (x86_64) or %d (aarch64)", arch, promises.AMD64, promises.ARM64)
-	}
-	switch cfg.Options.Penalty {
-	case promises.PenaltyEPERM, promises.PenaltyKill, promises.PenaltyNotify:
-	default:
-		return Config{}, fmt.Errorf("listener hand-off: unknown penalty %d", cfg.Options.Penalty)
+	if err := cfg.checkFilter(); err != nil {
+		return Config{}, fmt.Errorf("listener hand-off: %w", err)
 	}
 	return cfg, nil
+}
+
+// checkFilter rejects a filter description no shim writes: an unknown
+// architecture or penalty, or options for another architecture.
+func (c Config) checkFilter() error {
+	if c.Arch != promises.AMD64 && c.Arch != promises.ARM64 {
+		return fmt.Errorf("unknown architecture %d; want %d (x86_64) or %d (aarch64)", c.Arch, promises.AMD64, promises.ARM64)
+	}
+	if c.Options.Arch != c.Arch {
+		return fmt.Errorf("options for architecture %d in a filter for %d", c.Options.Arch, c.Arch)
+	}
+	switch c.Options.Penalty {
+	case promises.PenaltyEPERM, promises.PenaltyKill, promises.PenaltyNotify:
+	default:
+		return fmt.Errorf("unknown penalty %d", c.Options.Penalty)
+	}
+	return nil
 }
 
 // fieldParser parses numeric fields and keeps the first error.

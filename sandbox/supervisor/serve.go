@@ -39,6 +39,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -61,6 +62,35 @@ type Config struct {
 	LoaderPID int
 	// Report, if not nil, is called once per denied system call number.
 	Report func(Violation)
+	// OnHandoff, if not nil, is called by Serve once the listener has
+	// arrived, before the first notification is answered. The shim sends
+	// the listener immediately before its execveat, so the program is
+	// about to run (its exec may still be under way).
+	OnHandoff func(Handoff)
+}
+
+// Handoff is what the shim handed over, as Config.OnHandoff sees it.
+type Handoff struct {
+	// Listener is a duplicate of the seccomp listener that the callee
+	// owns and must close; nil if it could not be duplicated. A copy kept
+	// open by a process that outlives the supervisor (the task's init)
+	// lets a later supervisor resume with ServeListener; but then, while
+	// no supervisor runs, routed calls wait for one instead of failing
+	// with ENOSYS.
+	Listener *os.File
+	// PID is the shim's pid as the supervisor sees it; 0 if unknown.
+	PID int
+	// Filter is the filter's description (Arch, Set and Options), which
+	// ServeListener needs: HandoffPayload encodes it for storage and
+	// ParseHandoffPayload decodes it.
+	Filter Config
+}
+
+// ParseHandoffPayload decodes a filter description written by
+// HandoffPayload (e.g. stored to resume supervision after a restart) into
+// the filter fields of a Config.
+func ParseHandoffPayload(b []byte) (Config, error) {
+	return decodePayload(b)
 }
 
 // Serve receives the listener on sock and answers notifications until every
@@ -68,14 +98,11 @@ type Config struct {
 // returns nil when the tasks are gone, and an error if the listener never
 // arrived or the kernel refused an answer.
 func Serve(ctx context.Context, sock *os.File, cfg Config) error {
-	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	wake, release, err := wakeOn(ctx)
 	if err != nil {
-		return fmt.Errorf("supervisor: eventfd: %w", err)
+		return err
 	}
-	defer unix.Close(wake)
-	stop := context.AfterFunc(ctx, func() { unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) })
-	defer stop()
-
+	defer release()
 	conn, err := sock.SyscallConn()
 	if err != nil {
 		return fmt.Errorf("supervisor socket: %w", err)
@@ -85,11 +112,8 @@ func Serve(ctx context.Context, sock *os.File, cfg Config) error {
 	if cerr != nil {
 		return fmt.Errorf("supervisor socket: %w", cerr)
 	}
-	if errors.Is(err, errStopped) {
-		return ctx.Err()
-	}
 	if err != nil {
-		return err
+		return stopped(ctx, err)
 	}
 	defer unix.Close(h.listener)
 	filter, err := decodePayload(h.payload)
@@ -100,11 +124,78 @@ func Serve(ctx context.Context, sock *os.File, cfg Config) error {
 	if h.pid == 0 {
 		h.pid = cfg.LoaderPID
 	}
-	err = serveListener(h.listener, wake, newClassifier(cfg, h.pid))
+	if cfg.OnHandoff != nil {
+		cfg.OnHandoff(Handoff{Listener: duplicate(h.listener), PID: h.pid, Filter: filter})
+	}
+	return stopped(ctx, serveListener(h.listener, wake, newClassifier(cfg, h.pid)))
+}
+
+// ServeListener answers the notifications of a listener received earlier,
+// e.g. fetched back from the task's init after the driver restarted, until
+// every task using the filter is gone or ctx ends; it does not close
+// listener. cfg must describe the filter (Arch, Set, Options, as
+// ParseHandoffPayload returns them). The loader phase counts as over
+// unless cfg.LoaderPID names the still-loading task: a resumed supervisor
+// treats the loader's calls as the violations they are after loading.
+func ServeListener(ctx context.Context, listener *os.File, cfg Config) error {
+	if err := cfg.checkFilter(); err != nil {
+		return fmt.Errorf("supervisor: filter description: %w", err)
+	}
+	conn, err := listener.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("supervisor: listener: %w", err)
+	}
+	wake, release, err := wakeOn(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	cerr := conn.Control(func(fd uintptr) {
+		if !isListener(int(fd)) {
+			err = fmt.Errorf("supervisor: fd %d (%s) is not a seccomp user-notification listener", fd, listener.Name())
+			return
+		}
+		err = serveListener(int(fd), wake, newClassifier(cfg, cfg.LoaderPID))
+	})
+	if cerr != nil {
+		return fmt.Errorf("supervisor: listener: %w", cerr)
+	}
+	return stopped(ctx, err)
+}
+
+// wakeOn returns an eventfd that becomes readable when ctx ends, for the
+// poll loops, and the function that releases it.
+func wakeOn(ctx context.Context) (int, func(), error) {
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return -1, nil, fmt.Errorf("supervisor: eventfd: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0}) })
+	return wake, func() { stop(); unix.Close(wake) }, nil
+}
+
+// stopped turns the poll loops' errStopped into ctx's error.
+func stopped(ctx context.Context, err error) error {
 	if errors.Is(err, errStopped) {
 		return ctx.Err()
 	}
 	return err
+}
+
+// duplicate returns a close-on-exec copy of fd, nil if there is none.
+func duplicate(fd int) *os.File {
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(dup), "seccomp listener")
+}
+
+// isListener tells a seccomp listener from any other fd: only a listener
+// answers SECCOMP_IOCTL_NOTIF_ID_VALID, with ENOENT for an unknown id.
+func isListener(fd int) bool {
+	err := ioctlPtr(fd, ioctlNotifIDValid, unsafe.Pointer(new(uint64)))
+	return err == nil || err == unix.ENOENT
 }
 
 // serveListener is the notification loop.

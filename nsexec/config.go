@@ -59,6 +59,10 @@ type Config struct {
 	// must be owned by the driver's user and not writable by group or others,
 	// so the task cannot forge its own exit status. Required.
 	StatusPath string
+	// Hold: after starting the shim, init waits for [Process.HandOver] and
+	// keeps the file it gets at [HeldFD] for as long as it lives. Until the
+	// hand-over init neither forwards signals nor reaps.
+	Hold bool
 }
 
 func (s *Shim) exe() string {

@@ -36,6 +36,9 @@ type initSpec struct {
 	Argv       []string `json:"argv"`
 	Env        []string `json:"env"`
 	ExtraFiles int      `json:"extra_files"`
+	// Hold: wait for a file to hold (Process.HandOver) on the control
+	// socket once the shim runs.
+	Hold bool `json:"hold,omitempty"`
 }
 
 // sendFrame writes a length-prefixed message. MSG_NOSIGNAL: a peer that is

@@ -26,6 +26,12 @@
 // asynchronous preemption (so that SIGURG it receives is always a real signal
 // to forward) and returns its setup memory to the kernel.
 //
+// With [Config.Hold] init also keeps one file for the driver, handed over
+// once the shim runs ([Process.HandOver]) and fetched back after a restart
+// ([Process.GetFD] at [HeldFD]): the Nomad driver's copy of the task's
+// seccomp listener, so that supervision survives the plugin. Init never uses
+// it; being non-dumpable, it keeps it out of the task's reach.
+//
 // Network namespaces are joined by the driver, not by init: the driver spawns
 // init from a goroutine locked to a throw-away OS thread that first joined the
 // namespace with setns(CLONE_NEWNET); the thread exits with the goroutine, so

@@ -41,9 +41,13 @@ func runInit() int {
 	if err := sendFrame(controlFD, errorText(err)); err != nil {
 		fmt.Fprintf(os.Stderr, "nsexec init: report setup result: %v\n", err)
 	}
-	unix.Close(controlFD)
 	if err != nil {
 		return 1
+	}
+	if spec.Hold {
+		holdHandedOver()
+	} else {
+		unix.Close(controlFD)
 	}
 	debug.FreeOSMemory()
 	status := superviseTask(task, signals)

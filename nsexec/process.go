@@ -30,6 +30,11 @@ type Process struct {
 	statusPath string // "" for Enter: the status is the child's own
 	pidfd      *os.File
 
+	// handOver is the control socket to an init started with
+	// Config.Hold until HandOver (or Close) ends the hand-over phase.
+	handOverMu sync.Mutex
+	handOver   *os.File
+
 	watch  sync.Once
 	done   chan struct{}
 	status ExitStatus
@@ -213,8 +218,9 @@ func (p *Process) Kill() error {
 	return p.Signal(syscall.SIGKILL)
 }
 
-// Close releases the pidfd; a pending Wait then fails. The process itself is
-// not affected.
+// Close releases the pidfd, and ends a pending hand-over phase with nothing
+// held; a pending Wait then fails. The process itself is not affected.
 func (p *Process) Close() error {
+	p.closeHandOver()
 	return p.pidfd.Close()
 }

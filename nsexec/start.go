@@ -22,7 +22,8 @@ var initEnv = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"}
 // caller place it ([Config.BeforeStart]), and returns once init has started
 // the shim. Errors of init's setup (mounts, hostname) are returned here. The
 // caller keeps ownership of every file in c.Shim and should close its copies
-// of the shim's files after Start returns.
+// of the shim's files after Start returns. With c.Hold the caller must then
+// call [Process.HandOver] (or Close the Process).
 func Start(c *Config) (*Process, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -46,10 +47,15 @@ func Start(c *Config) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(control)
 	if err := release(c, p, control); err != nil {
+		unix.Close(control)
 		abandon(p)
 		return nil, err
+	}
+	if c.Hold {
+		p.handOver = os.NewFile(uintptr(control), "init control")
+	} else {
+		unix.Close(control)
 	}
 	return p, nil
 }
@@ -133,6 +139,7 @@ func (c *Config) initSpec() initSpec {
 		Argv:         append([]string{exe}, c.Shim.Args...),
 		Env:          c.Shim.Env,
 		ExtraFiles:   len(c.Shim.ExtraFiles),
+		Hold:         c.Hold,
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
@@ -15,11 +14,6 @@ import (
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
-
-// outputGrace is how long an exec waits, after its command exited, for
-// output still in flight; a background process that keeps the output open
-// must not hold the session forever.
-const outputGrace = 2 * time.Second
 
 // execStdio are the command's standard fds, in the driver.
 type execStdio struct {
@@ -124,7 +118,7 @@ func (d *Driver) ExecTask(id string, cmd []string, timeout time.Duration) (*noma
 	}
 	defer stop()
 	var stdout, stderr bytes.Buffer
-	copied := copyAll([]io.Writer{&stdout, &stderr}, []*os.File{outR, errR})
+	out := startCopy([]io.Writer{&stdout, &stderr}, []*os.File{outR, errR})
 	ctx := context.Background()
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -132,7 +126,7 @@ func (d *Driver) ExecTask(id string, cmd []string, timeout time.Duration) (*noma
 		defer cancel()
 	}
 	st, err := waitOrKill(ctx, proc)
-	drain(copied, outR, errR)
+	out.finish(0)
 	if err != nil {
 		return nil, fmt.Errorf("exec in task %s: %w", id, err)
 	}
@@ -157,36 +151,4 @@ func waitOrKill(ctx context.Context, proc *nsexec.Process) (nsexec.ExitStatus, e
 	proc.Kill()
 	st, _ = proc.Wait(context.Background())
 	return st, fmt.Errorf("command killed: %w", ctx.Err())
-}
-
-// copyAll copies each reader to its writer; the returned channel closes
-// when all copies have ended.
-func copyAll(dst []io.Writer, src []*os.File) <-chan struct{} {
-	var wg sync.WaitGroup
-	for i := range src {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			io.Copy(dst[i], src[i])
-		}()
-	}
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	return done
-}
-
-// drain waits up to outputGrace for the copies to finish, then closes the
-// read ends so that copies blocked by a lingering writer return.
-func drain(copied <-chan struct{}, readers ...*os.File) {
-	select {
-	case <-copied:
-	case <-time.After(outputGrace):
-	}
-	for _, r := range readers {
-		r.Close()
-	}
-	<-copied
 }

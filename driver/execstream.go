@@ -52,9 +52,9 @@ func (d *Driver) execPipes(ctx context.Context, h *taskHandle, opts nomadplugin.
 	}
 	defer stop()
 	go feedStdin(inW, opts.Stdin, nil)
-	copied := copyAll([]io.Writer{writerOrDiscard(opts.Stdout), writerOrDiscard(opts.Stderr)}, []*os.File{outR, errR})
+	out := startCopy([]io.Writer{writerOrDiscard(opts.Stdout), writerOrDiscard(opts.Stderr)}, []*os.File{outR, errR})
 	st, err := waitOrKill(ctx, proc)
-	drain(copied, outR, errR)
+	out.finish(0)
 	inW.Close()
 	if err != nil {
 		return nil, err
@@ -85,9 +85,9 @@ func (d *Driver) execTTY(ctx context.Context, h *taskHandle, opts nomadplugin.Ex
 		}
 	}()
 	go feedStdin(master, opts.Stdin, []byte{eot})
-	copied := copyAll([]io.Writer{writerOrDiscard(opts.Stdout)}, []*os.File{master})
+	out := startCopy([]io.Writer{writerOrDiscard(opts.Stdout)}, []*os.File{master})
 	st, err := waitOrKill(ctx, proc)
-	drain(copied, master)
+	out.finish(ttyGrace)
 	if err != nil {
 		return nil, err
 	}

@@ -8,11 +8,13 @@ import (
 )
 
 // openPTY allocates a pseudo-terminal pair with ioctls on /dev/ptmx alone.
+// The master is non-blocking, so it is pollable and an exec session can stop
+// reading it even while processes the command left behind hold the terminal.
 // The peer is opened with TIOCGPTPEER rather than by its /dev/pts path, so it
 // works whatever /dev/pts the driver's mount namespace shows and cannot be
 // raced by someone replacing the path.
 func openPTY() (master, peer *os.File, err error) {
-	m, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	m, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("pty: open /dev/ptmx: %w", err)
 	}

@@ -293,14 +293,14 @@ func checkPIDNamespace(self, scratch string) error {
 	if err != nil {
 		return err
 	}
-	defer errR.Close()
-	copied := copyAll([]io.Writer{&stderr}, []*os.File{errR})
+	out := startCopy([]io.Writer{&stderr}, []*os.File{errR})
 	proc, err := nsexec.Start(&nsexec.Config{
 		Shim:       nsexec.Shim{Args: []string{shimArg}, Stderr: errW, ExtraFiles: []*os.File{specR}},
 		StatusPath: filepath.Join(dir, "status"),
 	})
 	errW.Close()
 	if err != nil {
+		out.finish(0)
 		return err
 	}
 	defer proc.Close()
@@ -309,9 +309,11 @@ func checkPIDNamespace(self, scratch string) error {
 	st, err := proc.Wait(ctx)
 	if err != nil {
 		proc.Kill()
+	}
+	out.finish(0)
+	if err != nil {
 		return err
 	}
-	drain(copied, errR)
 	if st.Code != 0 {
 		return fmt.Errorf("probe ended with %v, want exit code 0 (parent is PID 1); stderr: %s", st, strings.TrimSpace(stderr.String()))
 	}

@@ -197,9 +197,6 @@ func TestE2ESignalAndStop(t *testing.T) {
 command  = "/bin/sleep"
 args     = ["60"]
 promises = "stdio rpath"`})
-	// The shim ignores signals until it has exec'd the command; give it
-	// the moment it needs so SIGUSR1 reaches sleep.
-	time.Sleep(500 * time.Millisecond)
 	if err := task.Signal("SIGNOPE"); err == nil {
 		t.Error("an unknown signal name was accepted")
 	}

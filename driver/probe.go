@@ -18,6 +18,7 @@ const ProbeArg = "__probe"
 // it got (0 for success), so the selftest can assert the exact errno:
 //
 //	__probe socket        socket(AF_INET, SOCK_STREAM)
+//	__probe usr1-socket   print "ready", wait for SIGUSR1, then socket(AF_INET, SOCK_STREAM)
 //	__probe read PATH     open(PATH, O_RDONLY)
 //	__probe pid           exit 0 if the parent is PID 1: init of a private pid namespace
 //	__probe ignore-term   ignore SIGTERM, print "ready" and sleep forever
@@ -28,11 +29,13 @@ func ProbeMain(args []string) int {
 	}
 	switch args[0] {
 	case "socket":
-		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err == nil {
-			unix.Close(fd)
-		}
-		return errnoOf(err)
+		return socketErrno()
+	case "usr1-socket":
+		usr1 := make(chan os.Signal, 1)
+		signal.Notify(usr1, unix.SIGUSR1)
+		os.Stdout.WriteString("ready\n")
+		<-usr1
+		return socketErrno()
 	case "read":
 		if len(args) != 2 {
 			return int(unix.EINVAL)
@@ -65,6 +68,15 @@ func ProbeMain(args []string) int {
 		return int(unix.ESRCH)
 	}
 	return int(unix.EINVAL)
+}
+
+// socketErrno tries socket(AF_INET, SOCK_STREAM), which only inet allows.
+func socketErrno() int {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		unix.Close(fd)
+	}
+	return errnoOf(err)
 }
 
 // errnoOf is err's errno, 0 for nil and EIO for anything else.

@@ -15,6 +15,7 @@ import (
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nsexec"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
 // shimArg is argv[1] of the shim, dispatched by main to sandbox.ShimMain.
@@ -26,9 +27,10 @@ const notifyFD = sandbox.SpecFD + 1
 
 // StartTask validates the task config, opens the log fifos, places the task
 // in its cgroup and starts init (which starts the shim, which sandboxes and
-// execs the command). Validation errors are fatal; failures of the machine
-// (fifo, cgroup, fork) are recoverable, so the agent's restart policy
-// applies.
+// execs the command). It returns once the shim has exec'd the command (or
+// failed), so a signal sent right after reaches the command itself.
+// Validation errors are fatal; failures of the machine (fifo, cgroup, fork)
+// are recoverable, so the agent's restart policy applies.
 func (d *Driver) StartTask(cfg *nomadplugin.TaskConfig) (*nomadplugin.TaskHandle, *nomadplugin.NetworkOverride, error) {
 	if h := d.tasks.get(cfg.ID); h != nil {
 		return nil, nil, fmt.Errorf("task %s is already started", cfg.ID)
@@ -75,7 +77,8 @@ func (d *Driver) prepare(cfg *nomadplugin.TaskConfig) (*taskSpec, identity, erro
 	return spec, user, nil
 }
 
-// launch creates the task: log fifos, cgroup, supervisor, init.
+// launch creates the task: log fifos, cgroup, supervisor, init; and waits
+// for the shim to exec the command.
 func (d *Driver) launch(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identity) (*taskHandle, error) {
 	stdout, err := openLogFIFO(cfg.AllocDir, cfg.StdoutPath)
 	if err != nil {
@@ -102,11 +105,25 @@ func (d *Driver) launch(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identi
 		return nil, err
 	}
 	h.stopSupervisor = sup.stop
-	proc, err := d.startInit(cfg, spec, user, place, sup, stdout, stderr, statusPath)
+	watch, err := newExecWatch()
 	if err != nil {
 		sup.stop()
 		d.releaseGroup(place)
 		return nil, err
+	}
+	defer watch.close()
+	proc, err := d.startInit(cfg, spec, user, place, sup, watch, stdout, stderr, statusPath)
+	if err != nil {
+		sup.stop()
+		d.releaseGroup(place)
+		return nil, err
+	}
+	filter, err := d.awaitExec(proc, sup, watch)
+	if err != nil {
+		d.abandon(proc, place)
+		sup.stop()
+		d.releaseGroup(place)
+		return nil, fmt.Errorf("task %s: %w", cfg.ID, err)
 	}
 	h.proc = proc
 	h.state = driverState{
@@ -118,6 +135,10 @@ func (d *Driver) launch(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identi
 		OwnCgroup:     place.own,
 		StartedAt:     time.Now(),
 		Rootless:      d.uid != 0,
+		Filter:        filter,
+	}
+	if filter != "" {
+		h.state.ListenerFD = nsexec.HeldFD
 	}
 	if place.group != nil {
 		st := place.group.State()
@@ -129,8 +150,10 @@ func (d *Driver) launch(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identi
 	return h, nil
 }
 
-// startInit encodes the sandbox spec and starts init with the shim.
-func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identity, place *placement, sup *supervision, stdout, stderr *os.File, statusPath string) (*nsexec.Process, error) {
+// startInit encodes the sandbox spec and starts init with the shim, which
+// inherits the spec pipe, the supervisor socket and the exec watch. Init
+// waits for awaitExec's hand-over (Hold).
+func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identity, place *placement, sup *supervision, watch *execWatch, stdout, stderr *os.File, statusPath string) (*nsexec.Process, error) {
 	sbSpec := sandbox.Spec{
 		Policy: spec.sandboxPolicy(user, d.uid == 0, sup.shimFD()),
 		Argv:   append([]string{spec.Command}, spec.Args...),
@@ -147,8 +170,9 @@ func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user ide
 			Args:       []string{shimArg},
 			Stdout:     stdout,
 			Stderr:     stderr,
-			ExtraFiles: sup.extraFiles(specR),
+			ExtraFiles: append(sup.extraFiles(specR), watch.shimEnd()),
 		},
+		Hold:       true,
 		HostPID:    spec.HostPID,
 		HostIPC:    spec.HostIPC,
 		HostMount:  spec.HostPID && d.uid != 0,
@@ -171,7 +195,55 @@ func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user ide
 	}
 	proc, err := nsexec.Start(nc)
 	sup.afterStart()
+	watch.afterStart()
 	return proc, err
+}
+
+// awaitExec waits, at most execTimeout, until the shim has exec'd the
+// command (or died), then hands init a copy of the seccomp listener to
+// hold for a later plugin process (recovery; see resumeSupervisor), or
+// nothing. It returns the filter description to record with it, "" when
+// init holds no listener.
+func (d *Driver) awaitExec(proc *nsexec.Process, sup *supervision, watch *execWatch) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), execTimeout)
+	defer cancel()
+	if err := watch.wait(ctx); err != nil {
+		return "", err
+	}
+	ho, err := sup.awaitHandoff(ctx)
+	if err != nil {
+		return "", err
+	}
+	var listener *os.File
+	if ho != nil && ho.Listener != nil {
+		defer ho.Listener.Close()
+		if listenerReclaimable() {
+			listener = ho.Listener
+		}
+	}
+	if err := proc.HandOver(listener); err != nil {
+		// Init is gone, and with it the task: watch reports the exit.
+		d.log.Warn("task init did not take the seccomp listener copy", "pid", proc.Pid, "error", err)
+		return "", nil
+	}
+	if listener == nil {
+		return "", nil
+	}
+	return string(supervisor.HandoffPayload(ho.Filter)), nil
+}
+
+// abandon kills a task whose start failed once init existed: init, and
+// with it a private pid namespace, and the cgroup's processes (a shim in
+// the host's pid namespace).
+func (d *Driver) abandon(proc *nsexec.Process, place *placement) {
+	ctx, cancel := context.WithTimeout(context.Background(), killWait)
+	defer cancel()
+	if place.group != nil {
+		place.group.Kill(ctx)
+	}
+	proc.Kill()
+	proc.Wait(ctx)
+	proc.Close()
 }
 
 // attachCgroup tells nsexec how to put init into the task's group: cloned

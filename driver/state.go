@@ -9,6 +9,7 @@ import (
 
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/cgroup"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
 // driverState is the task handle's driver_state: everything RecoverTask
@@ -33,6 +34,14 @@ type driverState struct {
 	StartedAt time.Time `json:"started_at"`
 	// Rootless: the task runs in a user namespace as the agent's user.
 	Rootless bool `json:"rootless,omitempty"`
+	// ListenerFD is the fd at which the task's init holds a copy of the
+	// task's seccomp listener (nsexec.HeldFD), for a restarted plugin to
+	// fetch and serve; 0 when init holds none.
+	ListenerFD int `json:"listener_fd,omitempty"`
+	// Filter describes the task's seccomp filter as the shim handed it
+	// over (supervisor.HandoffPayload): what serving the listener needs.
+	// Set exactly when ListenerFD is.
+	Filter string `json:"filter,omitempty"`
 }
 
 func (s *driverState) encode() ([]byte, error) {
@@ -60,7 +69,27 @@ func decodeDriverState(version int, b []byte) (*driverState, error) {
 	if s.Spec.Penalty != promises.PenaltyEPERM && s.Spec.Penalty != promises.PenaltyKill {
 		return nil, fmt.Errorf("driver_state: penalty %d is neither eperm nor kill", s.Spec.Penalty)
 	}
+	if err := s.checkListener(); err != nil {
+		return nil, fmt.Errorf("driver_state: %w", err)
+	}
 	return &s, nil
+}
+
+// checkListener accepts a listener fd with a filter description that
+// decodes, or neither.
+func (s *driverState) checkListener() error {
+	switch {
+	case s.ListenerFD < 0:
+		return fmt.Errorf("listener_fd %d is negative", s.ListenerFD)
+	case s.ListenerFD == 0 && s.Filter != "":
+		return errors.New("filter is set without listener_fd")
+	case s.ListenerFD == 0:
+		return nil
+	}
+	if _, err := supervisor.ParseHandoffPayload([]byte(s.Filter)); err != nil {
+		return fmt.Errorf("filter of listener_fd %d: %w", s.ListenerFD, err)
+	}
+	return nil
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -35,9 +35,11 @@ func TestDriverStateRoundTrip(t *testing.T) {
 			Created:     []string{"/sys/fs/cgroup/pids/nomad/a.t"},
 			OOMBaseline: 3,
 		},
-		OwnCgroup: true,
-		StartedAt: time.Date(2026, 11, 27, 20, 0, 0, 123, time.UTC),
-		Rootless:  true,
+		OwnCgroup:  true,
+		StartedAt:  time.Date(2026, 11, 27, 20, 0, 0, 123, time.UTC),
+		Rootless:   true,
+		ListenerFD: 3,
+		Filter:     "pledge-filter-v1:0:1:2:1:0:0",
 	}
 	b, err := in.encode()
 	if err != nil {
@@ -71,6 +73,10 @@ func TestDecodeDriverStateRejects(t *testing.T) {
 		{handleVersion, `{"init_pid":5,"init_start_time":2}`, "all are required"},
 		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","spec":{"importance":10}}`, "importance 10 is outside"},
 		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","spec":{"penalty":2}}`, "penalty 2"},
+		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","listener_fd":-1}`, "listener_fd -1 is negative"},
+		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","filter":"pledge-filter-v1:0:1:2:1:0:0"}`, "filter is set without listener_fd"},
+		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","listener_fd":3}`, "filter of listener_fd 3"},
+		{handleVersion, `{"init_pid":5,"init_start_time":2,"status_path":"/s","listener_fd":3,"filter":"pledge-filter-v1:7:1:2:1:0:0"}`, "unknown architecture 7"},
 	}
 	for _, tt := range tests {
 		_, err := decodeDriverState(tt.version, []byte(tt.data))

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -20,16 +21,25 @@ type supervision struct {
 	// supervisor runs (the kernel lacks seccomp user notification).
 	shimEnd *os.File
 	cancel  context.CancelFunc
+	// handoff receives the shim's hand-off, or nil once Serve ended
+	// without one; nil when nobody asked for it (exec sessions, probes).
+	handoff chan *supervisor.Handoff
 }
 
-// startSupervisor creates the socket pair and starts serving it. report
-// receives each violation once per syscall number.
+// startSupervisor creates the socket pair of a task's supervisor and
+// starts serving it; report receives each violation once per syscall
+// number. Its hand-off is kept for awaitHandoff.
 func (d *Driver) startSupervisor(h *taskHandle) (*supervision, error) {
-	return d.superviseFor(func(v supervisor.Violation) { d.violationEvent(h, v) })
+	return d.supervise(func(v supervisor.Violation) { d.violationEvent(h, v) }, true)
 }
 
-// superviseFor starts a supervisor for a process sandboxed with spec.
+// superviseFor starts a supervisor for a process whose hand-off nobody
+// awaits.
 func (d *Driver) superviseFor(report func(supervisor.Violation)) (*supervision, error) {
+	return d.supervise(report, false)
+}
+
+func (d *Driver) supervise(report func(supervisor.Violation), keepHandoff bool) (*supervision, error) {
 	if !actionAvailable(seccompRetUserNotif) {
 		return &supervision{cancel: func() {}}, nil
 	}
@@ -38,19 +48,47 @@ func (d *Driver) superviseFor(report func(supervisor.Violation)) (*supervision, 
 		return nil, fmt.Errorf("supervisor socket: %w", err)
 	}
 	driverEnd := os.NewFile(uintptr(pair[0]), "supervisor")
-	shimEnd := os.NewFile(uintptr(pair[1]), "supervisor-shim")
 	ctx, cancel := context.WithCancel(context.Background())
+	s := &supervision{shimEnd: os.NewFile(uintptr(pair[1]), "supervisor-shim"), cancel: cancel}
 	// The filter's description (promises, penalty, loader phase) arrives
 	// with the listener from the shim, which alone knows whether the
 	// program is dynamic; the driver only says what to do with violations.
 	cfg := supervisor.Config{Report: report}
+	if keepHandoff {
+		s.handoff = make(chan *supervisor.Handoff, 1)
+		cfg.OnHandoff = func(h supervisor.Handoff) { s.handoff <- &h }
+	}
 	go func() {
 		defer driverEnd.Close()
-		if err := supervisor.Serve(ctx, driverEnd, cfg); err != nil && ctx.Err() == nil {
+		err := supervisor.Serve(ctx, driverEnd, cfg)
+		if s.handoff != nil {
+			select {
+			case s.handoff <- nil:
+			default: // the hand-off is waiting there
+			}
+		}
+		// No listener is no failure: a filter with the kill penalty
+		// and no loader phase needs no supervisor.
+		if err != nil && ctx.Err() == nil && !errors.Is(err, supervisor.ErrNoListener) {
 			d.log.Warn("seccomp supervisor ended", "error", err)
 		}
 	}()
-	return &supervision{shimEnd: shimEnd, cancel: cancel}, nil
+	return s, nil
+}
+
+// awaitHandoff returns the shim's hand-off once the listener arrived, nil
+// when none will (the filter needs no supervisor, the shim failed before
+// installing it, or there is no supervisor at all).
+func (s *supervision) awaitHandoff(ctx context.Context) (*supervisor.Handoff, error) {
+	if s.handoff == nil {
+		return nil, nil
+	}
+	select {
+	case h := <-s.handoff:
+		return h, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("seccomp listener hand-off: %w", ctx.Err())
+	}
 }
 
 // shimFD is the fd number the shim finds the socket at, or -1.
@@ -77,7 +115,17 @@ func (s *supervision) afterStart() {
 	}
 }
 
-func (s *supervision) stop() { s.cancel() }
+// stop ends the supervisor and closes a listener copy nobody took.
+func (s *supervision) stop() {
+	s.cancel()
+	select {
+	case h := <-s.handoff:
+		if h != nil && h.Listener != nil {
+			h.Listener.Close()
+		}
+	default:
+	}
+}
 
 // violationEvent reports a denied syscall as a task event, rate-limited per
 // task.

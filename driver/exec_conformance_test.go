@@ -158,6 +158,13 @@ func TestExecSharesTaskState(t *testing.T) {
 	execSharesTaskState(t, p)
 }
 
+// TestVMExecSharesTaskState repeats it in the VM (v2), where the task has a
+// cgroup of its own that the exec'd process must join.
+func TestVMExecSharesTaskState(t *testing.T) {
+	p, _ := vmLaunch(t)
+	execSharesTaskState(t, p)
+}
+
 func execSharesTaskState(t *testing.T, p *plugintest.Plugin) {
 	task := execTask(t, p)
 	file := task.TaskDir() + "/local/from-exec"

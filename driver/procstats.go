@@ -15,18 +15,18 @@ import (
 // it is 100 on every Linux architecture Go supports.
 const clockTicks = 100
 
-// procTreeStats sums CPU time and resident memory of root and all its
-// descendants, for tasks that run without a cgroup.
-func procTreeStats(root int) (cgroup.Stats, error) {
+// procTree returns the stat of root and of all its descendants, for tasks
+// that run without a cgroup.
+func procTree(root int) (map[int]procStat, error) {
 	procs, err := readProcs()
 	if err != nil {
-		return cgroup.Stats{}, err
+		return nil, err
 	}
 	children := map[int][]int{}
 	for pid, p := range procs {
 		children[p.ppid] = append(children[p.ppid], pid)
 	}
-	var s cgroup.Stats
+	tree := map[int]procStat{}
 	queue := []int{root}
 	for len(queue) > 0 {
 		pid := queue[0]
@@ -35,17 +35,58 @@ func procTreeStats(root int) (cgroup.Stats, error) {
 		if !ok {
 			continue
 		}
-		s.CPU.UserNanos += p.utime * (1e9 / clockTicks)
-		s.CPU.SystemNanos += p.stime * (1e9 / clockTicks)
-		s.Memory.RSS += p.rss * uint64(os.Getpagesize())
+		tree[pid] = p
 		queue = append(queue, children[pid]...)
+	}
+	return tree, nil
+}
+
+// readProcStats reads the stat of each pid; pids that exited meanwhile are
+// left out.
+func readProcStats(pids []int) map[int]procStat {
+	out := make(map[int]procStat, len(pids))
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		if p, err := parseProcStat(b); err == nil {
+			out[pid] = p
+		}
+	}
+	return out
+}
+
+// sumProcStats adds up CPU time and resident memory of procs. Usage is the
+// sum of RSS, which counts pages the processes share once per process: /proc
+// has nothing better without a cgroup.
+func sumProcStats(procs map[int]procStat) cgroup.Stats {
+	var s cgroup.Stats
+	for _, p := range procs {
+		c := p.cpuStats()
+		s.CPU.UserNanos += c.UserNanos
+		s.CPU.SystemNanos += c.SystemNanos
+		s.Memory.RSS += p.rssBytes()
 	}
 	s.CPU.TotalNanos = s.CPU.UserNanos + s.CPU.SystemNanos
 	s.CPU.Measured = []string{"User Mode", "System Mode"}
 	s.Memory.Usage = s.Memory.RSS
 	s.Memory.Measured = []string{"RSS", "Usage"}
-	return s, nil
+	return s
 }
+
+// cpuStats is the process's cumulative CPU time.
+func (p procStat) cpuStats() cgroup.CPUStats {
+	c := cgroup.CPUStats{
+		UserNanos:   p.utime * (1e9 / clockTicks),
+		SystemNanos: p.stime * (1e9 / clockTicks),
+		Measured:    []string{"User Mode", "System Mode"},
+	}
+	c.TotalNanos = c.UserNanos + c.SystemNanos
+	return c
+}
+
+func (p procStat) rssBytes() uint64 { return p.rss * uint64(os.Getpagesize()) }
 
 // procStat is what procTreeStats needs of /proc/<pid>/stat.
 type procStat struct {
@@ -60,21 +101,13 @@ func readProcs() (map[int]procStat, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[int]procStat, len(entries))
+	pids := make([]int, 0, len(entries))
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue // exited meanwhile
-		}
-		if p, err := parseProcStat(b); err == nil {
-			out[pid] = p
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
 		}
 	}
-	return out, nil
+	return readProcStats(pids), nil
 }
 
 // parseProcStat parses a stat line; the command name may hold spaces and

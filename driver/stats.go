@@ -11,7 +11,8 @@ import (
 )
 
 // TaskStats samples the task's CPU and memory use every interval, from its
-// cgroup or, for a task without one, from /proc.
+// cgroup or, for a task without one, from /proc; the usage of each of the
+// task's processes always comes from /proc.
 func (d *Driver) TaskStats(ctx context.Context, id string, interval time.Duration) (<-chan nomadplugin.TaskStats, error) {
 	h, err := d.task(id)
 	if err != nil {
@@ -26,8 +27,9 @@ func (d *Driver) TaskStats(ctx context.Context, id string, interval time.Duratio
 		defer close(ch)
 		t := time.NewTicker(interval)
 		defer t.Stop()
+		pids := pidSamplers{}
 		for {
-			s, err := d.sample(h, mhz)
+			s, err := d.sample(h, mhz, pids)
 			if err != nil {
 				d.log.Debug("task stats", "task_id", id, "error", err)
 			} else {
@@ -49,16 +51,12 @@ func (d *Driver) TaskStats(ctx context.Context, id string, interval time.Duratio
 	return ch, nil
 }
 
-// sample takes one measurement.
-func (d *Driver) sample(h *taskHandle, mhz float64) (nomadplugin.TaskStats, error) {
+// sample takes one measurement: the task's totals, and each process's
+// usage. The processes are the cgroup's members, or init and its
+// descendants for a task without a cgroup.
+func (d *Driver) sample(h *taskHandle, mhz float64, pids pidSamplers) (nomadplugin.TaskStats, error) {
 	now := time.Now()
-	var st cgroup.Stats
-	var err error
-	if h.group != nil {
-		st, err = h.group.Stats()
-	} else {
-		st, err = procTreeStats(h.state.InitPID)
-	}
+	st, procs, err := taskUsage(h)
 	if err != nil {
 		return nomadplugin.TaskStats{}, err
 	}
@@ -69,7 +67,28 @@ func (d *Driver) sample(h *taskHandle, mhz float64) (nomadplugin.TaskStats, erro
 			CPU:    h.stats.cpu(now, st.CPU, mhz),
 			Memory: memoryUsage(st.Memory),
 		},
+		ByPID: pids.usage(now, procs, mhz),
 	}, nil
+}
+
+// taskUsage reads the task's totals and its processes' stat lines.
+func taskUsage(h *taskHandle) (cgroup.Stats, map[int]procStat, error) {
+	if h.group == nil {
+		procs, err := procTree(h.state.InitPID)
+		if err != nil {
+			return cgroup.Stats{}, nil, err
+		}
+		return sumProcStats(procs), procs, nil
+	}
+	st, err := h.group.Stats()
+	if err != nil {
+		return cgroup.Stats{}, nil, err
+	}
+	members, err := h.group.Pids()
+	if err != nil {
+		return cgroup.Stats{}, nil, err
+	}
+	return st, readProcStats(members), nil
 }
 
 // cpuSampler turns cumulative CPU time into Nomad's percent and ticks, which

@@ -56,10 +56,14 @@ func TestParseProcStat(t *testing.T) {
 }
 
 func TestProcTreeStatsSelf(t *testing.T) {
-	s, err := procTreeStats(os.Getpid())
+	tree, err := procTree(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := tree[os.Getpid()]; !ok {
+		t.Fatalf("the tree of this process lacks it: %v", tree)
+	}
+	s := sumProcStats(tree)
 	if s.Memory.RSS == 0 || s.CPU.TotalNanos != s.CPU.UserNanos+s.CPU.SystemNanos {
 		t.Errorf("stats of this process look wrong: %+v", s)
 	}

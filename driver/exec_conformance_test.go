@@ -123,6 +123,25 @@ func TestExecConformance(t *testing.T) {
 	}
 }
 
+// TestExecTaskWaitsForLeadOnly: a script check's background child keeps
+// the output pipes open; ExecTask still returns when the command exits, with
+// what the command wrote.
+func TestExecTaskWaitsForLeadOnly(t *testing.T) {
+	p, _ := launch(t, "")
+	task := execTask(t, p)
+	begin := time.Now()
+	out, err := task.Exec(sh("sleep 20 & echo checked; echo warned >&2; exit 3"), 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.GetStdout()) != "checked\n" || string(out.GetStderr()) != "warned\n" || out.GetResult().GetExitCode() != 3 {
+		t.Errorf("stdout %q stderr %q result %+v", out.GetStdout(), out.GetStderr(), out.GetResult())
+	}
+	if took := time.Since(begin); took > 10*time.Second {
+		t.Errorf("ExecTask took %v: it waited for the background child", took)
+	}
+}
+
 // TestExecStreamsOverTime requires output to reach the user while the
 // command runs, not once it has ended.
 func TestExecStreamsOverTime(t *testing.T) {

@@ -63,6 +63,14 @@ type Config struct {
 	// keeps the file it gets at [HeldFD] for as long as it lives. Until the
 	// hand-over init neither forwards signals nor reaps.
 	Hold bool
+	// UserNS creates init in a new user namespace that owns its other new
+	// namespaces: what lets a driver without root create private pid, ipc,
+	// uts and mount namespaces (see userns.go). Only the driver's own uid
+	// and gid are mapped, to themselves, so the task keeps the driver's
+	// identity; it starts without any capability, in either namespace.
+	// NetNSPath cannot be used with it: joining a network namespace needs
+	// CAP_SYS_ADMIN in the user namespace that owns it.
+	UserNS bool
 }
 
 func (s *Shim) exe() string {
@@ -79,6 +87,9 @@ func (c *Config) validate() error {
 	}
 	if c.Hostname != "" && c.HostUTS {
 		return errors.New("nsexec: Hostname needs a private UTS namespace; set HostUTS=false or leave Hostname empty")
+	}
+	if c.UserNS && c.NetNSPath != "" {
+		return fmt.Errorf("nsexec: network namespace %s cannot be joined from a user namespace: setns(CLONE_NEWNET) needs CAP_SYS_ADMIN in the user namespace that owns it (the host's); run the driver as root or use the host network", c.NetNSPath)
 	}
 	if !c.HostPID && c.HostMount {
 		return errors.New("nsexec: a private pid namespace needs a private mount namespace for its own /proc; set HostMount=false or HostPID=true")
@@ -97,6 +108,7 @@ func (c *Config) cloneFlags() uintptr {
 		{c.HostIPC, unix.CLONE_NEWIPC},
 		{c.HostUTS, unix.CLONE_NEWUTS},
 		{c.HostMount, unix.CLONE_NEWNS},
+		{!c.UserNS, unix.CLONE_NEWUSER},
 	} {
 		if !ns.host {
 			f |= uintptr(ns.flag)

@@ -21,6 +21,7 @@ func TestConfigRejected(t *testing.T) {
 		{"hostname with host uts", Config{StatusPath: status, HostUTS: true, Hostname: "h"}, "HostUTS"},
 		{"private pid with host mount", Config{StatusPath: status, HostMount: true}, "HostMount"},
 		{"missing status dir", Config{StatusPath: filepath.Join(dir, "nope", "status")}, "no such file"},
+		{"user namespace with a network namespace", Config{StatusPath: status, UserNS: true, NetNSPath: "/var/run/netns/x"}, "CAP_SYS_ADMIN in the user namespace that owns it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := Start(&tc.c)
@@ -59,6 +60,8 @@ func TestCloneFlags(t *testing.T) {
 		{Config{}, 0x20000000 | 0x08000000 | 0x04000000 | 0x00020000},
 		{Config{HostPID: true, HostIPC: true, HostUTS: true, HostMount: true}, 0},
 		{Config{HostPID: true}, 0x08000000 | 0x04000000 | 0x00020000},
+		{Config{UserNS: true}, 0x10000000 | 0x20000000 | 0x08000000 | 0x04000000 | 0x00020000},
+		{Config{UserNS: true, HostPID: true, HostIPC: true, HostUTS: true, HostMount: true}, 0x10000000},
 	} {
 		if got := tc.c.cloneFlags(); got != tc.want {
 			t.Errorf("cloneFlags(%+v) = %#x, want %#x", tc.c, got, tc.want)

@@ -39,6 +39,10 @@ type initSpec struct {
 	// Hold: wait for a file to hold (Process.HandOver) on the control
 	// socket once the shim runs.
 	Hold bool `json:"hold,omitempty"`
+	// ConfineFirst: confine init before starting the shim, which then
+	// inherits no capability. In a user namespace the shim needs none of
+	// init's: it cannot change identity there.
+	ConfineFirst bool `json:"confine_first,omitempty"`
 }
 
 // sendFrame writes a length-prefixed message. MSG_NOSIGNAL: a peer that is

@@ -38,6 +38,15 @@
 // no other goroutine ever runs in it. Init as a whole then lives in the task's
 // network namespace, which is what [Process.Enter] relies on.
 //
+// A driver without root sets [Config.UserNS]: init is then cloned into a new
+// user namespace as well, which owns its other new namespaces, with only the
+// driver's uid and gid mapped, to themselves. Init carries CAP_SYS_ADMIN and
+// CAP_SETPCAP over that namespace across its execve as ambient capabilities
+// (it does not run as root there), mounts /proc and sets the hostname, and
+// confines itself before it starts the shim, so the task runs as the driver's
+// user with no capability in any namespace and an empty bounding set. Network
+// namespaces of others cannot be joined then.
+//
 // [Process.Enter] (ExecTask) uses the same trick without any re-exec of an
 // intermediate helper: on a throw-away locked thread it unshares CLONE_FS
 // (setns into a mount namespace refuses a thread that shares its fs_struct
@@ -45,5 +54,9 @@
 // pid, mount, ipc, uts and network namespaces at once, and fork-execs the
 // shim. setns(CLONE_NEWPID) only affects children, which is why the fork must
 // come from that very thread; the child is created directly as a member of
-// the task's pid namespace, so no second fork is needed.
+// the task's pid namespace, so no second fork is needed. setns into a user
+// namespace refuses any multithreaded process, though, so for an init in a
+// user namespace Enter forks a raw single-threaded copy of the calling
+// thread that joins every namespace and forks the command with CLONE_PARENT
+// (enterchild.go), which keeps the command the driver's own child.
 package nsexec

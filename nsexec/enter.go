@@ -1,6 +1,7 @@
 package nsexec
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"syscall"
@@ -32,6 +33,23 @@ type ExecConfig struct {
 // command is the caller's child; [Process.Wait] returns its own exit status.
 // Processes it leaves behind are reaped by the task's init.
 func (p *Process) Enter(c *ExecConfig) (*Process, error) {
+	foreign, err := p.foreignNamespaces()
+	if err != nil {
+		return nil, fmt.Errorf("nsexec: enter init %d: %w", p.Pid, err)
+	}
+	if foreign&unix.CLONE_NEWUSER != 0 {
+		cmd, err := p.enterUserNS(c, foreign)
+		if err != nil {
+			return nil, fmt.Errorf("nsexec: enter init %d: %w", p.Pid, err)
+		}
+		if cmd.StartTime, err = startTime(cmd.Pid); err != nil {
+			cmd.Kill()
+			cmd.Wait(context.Background())
+			cmd.Close()
+			return nil, fmt.Errorf("nsexec: command %d entered into init %d: %w", cmd.Pid, p.Pid, err)
+		}
+		return cmd, nil
+	}
 	stdio, opened, err := c.Shim.stdioFiles()
 	if err != nil {
 		return nil, err

@@ -76,7 +76,10 @@ func (p *Process) closeHandOver() {
 // GetFD returns a close-on-exec duplicate of the process's file descriptor
 // fd (pidfd_getfd), e.g. [HeldFD] of a task's init after a driver restart.
 // It needs ptrace access to the process; init is not dumpable, so that
-// takes CAP_SYS_PTRACE (a root driver), and Yama's ptrace_scope below 3.
+// takes CAP_SYS_PTRACE over the user namespace init runs in: a root
+// driver has it, and so has an unprivileged driver over an init it created
+// with [Config.UserNS], whose task has no capabilities there and no access
+// (Yama's ptrace_scope must be below 3 either way).
 func (p *Process) GetFD(fd int) (*os.File, error) {
 	rc, err := p.pidfd.SyscallConn()
 	if err != nil {

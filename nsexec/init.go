@@ -81,6 +81,11 @@ func launch(spec *initSpec) (int, error) {
 	if err := setup(spec); err != nil {
 		return 0, err
 	}
+	if spec.ConfineFirst {
+		if err := confine(); err != nil {
+			return 0, fmt.Errorf("confine init: %w", err)
+		}
+	}
 	files := []uintptr{0, 1, 2}
 	for i := range spec.ExtraFiles {
 		files = append(files, uintptr(firstShimFD+i))
@@ -91,6 +96,9 @@ func launch(spec *initSpec) (int, error) {
 	}
 	for i := range spec.ExtraFiles {
 		unix.Close(firstShimFD + i)
+	}
+	if spec.ConfineFirst {
+		return task, nil
 	}
 	if err := confine(); err != nil {
 		unix.Kill(task, unix.SIGKILL)

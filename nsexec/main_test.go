@@ -76,6 +76,22 @@ func runShim(role string, args []string) int {
 		return 0
 	case "orphans":
 		return orphans()
+	case "usr1-getfd":
+		// After SIGUSR1, tries to take init's held fd and prints the
+		// errno (0: it got it).
+		usr1 := make(chan os.Signal, 1)
+		signal.Notify(usr1, syscall.SIGUSR1)
+		fmt.Println("ready")
+		<-usr1
+		fmt.Println(int(getInitFD()))
+		return 0
+	case "tty":
+		// Prints whether it leads its session and has a controlling
+		// terminal.
+		sid, _ := unix.Getsid(0)
+		_, err := os.Open("/dev/tty")
+		fmt.Printf("leader=%t ctty=%v\n", sid == os.Getpid(), err == nil)
+		return 0
 	}
 	fmt.Fprintf(os.Stderr, "unknown test shim role %q\n", role)
 	return 2
@@ -87,7 +103,7 @@ func report() {
 	fmt.Printf("pid=%d\n", os.Getpid())
 	fmt.Printf("hostname=%s\n", host)
 	fmt.Printf("proc=%s\n", strings.Join(procPids("/proc"), ","))
-	for _, ns := range []string{"pid", "net", "ipc", "uts", "mnt"} {
+	for _, ns := range []string{"pid", "net", "ipc", "uts", "mnt", "user"} {
 		link, _ := os.Readlink("/proc/self/ns/" + ns)
 		fmt.Printf("%sns=%s\n", ns, link)
 	}
@@ -95,10 +111,12 @@ func report() {
 	fmt.Printf("cgroup=%s\n", strings.ReplaceAll(strings.TrimSpace(string(cgroup)), "\n", ";"))
 	cmdline, _ := os.ReadFile("/proc/1/cmdline")
 	fmt.Printf("init=%s\n", strings.ReplaceAll(string(cmdline), "\x00", " "))
-	status, _ := os.ReadFile("/proc/1/status")
-	for _, line := range strings.Split(string(status), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && slices.Contains([]string{"CapEff", "CapPrm", "CapBnd", "CapAmb", "NoNewPrivs"}, k) {
-			fmt.Printf("init%s=%s\n", k, strings.TrimSpace(v))
+	for prefix, file := range map[string]string{"init": "/proc/1/status", "self": "/proc/self/status"} {
+		status, _ := os.ReadFile(file)
+		for _, line := range strings.Split(string(status), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && slices.Contains([]string{"CapEff", "CapPrm", "CapBnd", "CapAmb", "NoNewPrivs", "Uid", "Gid"}, k) {
+				fmt.Printf("%s%s=%s\n", prefix, k, strings.Join(strings.Fields(v), " "))
+			}
 		}
 	}
 	// Before reading fd 3, which makes the runtime open its poller fds.
@@ -188,4 +206,20 @@ func requireRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("creating namespaces needs root")
 	}
+}
+
+// getInitFD tries pidfd_getfd of HeldFD of PID 1, init of the task's pid
+// namespace, and returns the errno.
+func getInitFD() unix.Errno {
+	pidfd, err := unix.PidfdOpen(1, 0)
+	if err != nil {
+		return err.(unix.Errno)
+	}
+	defer unix.Close(pidfd)
+	fd, err := unix.PidfdGetfd(pidfd, HeldFD, 0)
+	if err != nil {
+		return err.(unix.Errno)
+	}
+	unix.Close(fd)
+	return 0
 }

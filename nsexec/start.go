@@ -79,6 +79,9 @@ func spawnInit(c *Config, dir, netns *os.File) (*Process, int, error) {
 	if c.Cgroup != nil {
 		sys.UseCgroupFD, sys.CgroupFD = true, int(c.Cgroup.Fd())
 	}
+	if c.UserNS {
+		setUserNS(sys)
+	}
 	files := append(stdio, uintptr(pair[1]), dir.Fd())
 	files = append(files, fdsOf(c.Shim.ExtraFiles)...)
 	exe := c.Shim.exe()
@@ -140,6 +143,7 @@ func (c *Config) initSpec() initSpec {
 		Env:          c.Shim.Env,
 		ExtraFiles:   len(c.Shim.ExtraFiles),
 		Hold:         c.Hold,
+		ConfineFirst: c.UserNS,
 	}
 }
 

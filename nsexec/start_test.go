@@ -24,6 +24,12 @@ type task struct {
 func startTask(t *testing.T, c Config, role ...string) *task {
 	t.Helper()
 	requireRoot(t)
+	return launchTask(t, c, role...)
+}
+
+// launchTask is startTask without the check for root.
+func launchTask(t *testing.T, c Config, role ...string) *task {
+	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

@@ -20,14 +20,15 @@ func init() { runtime.LockOSThread() }
 // reference tool uses for that failure. Exec must run on the main goroutine
 // (the thread locked in init).
 //
-// Order: standard fds; start the supervisor if one may be needed (it is
-// forked and executed on another thread while the shim goes on; a chroot
-// waits for it, since the supervisor is this binary run through
-// /proc/self/exe); chroot/chdir; open the program; plan the filter (the last
-// step that can fail for lack of resources before anything irreversible);
-// wait for the supervisor; fds; nice; rlimits; capabilities; ids; Landlock;
-// check the preload object is readable; no_new_privs; RLIMIT_NOFILE;
-// seccomp and execveat.
+// Order: standard fds; start catching signals if the program will be
+// forked; chroot/chdir; open the program; plan the filter (the
+// last step that can fail for lack of resources before anything
+// irreversible); fds; nice; rlimits; capabilities; ids; Landlock; check the
+// preload object is readable; no_new_privs; RLIMIT_NOFILE; then either
+// seccomp and execveat in place, or, when the plan forks (the pledge command
+// line with a supervisor), a raw fork whose child installs the filter and
+// execs while this process supervises it and exits the way it does (see
+// forkAndSupervise).
 func Exec(p *Policy, argv, env []string) error {
 	if len(argv) == 0 {
 		return fail(ExitMissingTarget, "missing command", nil)
@@ -37,14 +38,9 @@ func Exec(p *Policy, argv, env []string) error {
 			return err
 		}
 	}
-	var spawned *pendingSupervisor
-	if mayNeedSupervisor(p) {
-		spawned = startSupervisor(p.Report)
-		if p.Chroot != "" {
-			if _, err := spawned.wait(); err != nil {
-				return fail(ExitPledge, "start the supervisor before chroot("+p.Chroot+")", err)
-			}
-		}
+	var sigs *caughtSignals
+	if forksForSure(p) {
+		sigs = catchSignals()
 	}
 	if err := enterDirs(p); err != nil {
 		return err
@@ -57,12 +53,15 @@ func Exec(p *Policy, argv, env []string) error {
 	if err != nil {
 		return fail(ExitExecFailed, prog.path, err)
 	}
-	plan, err := planFilter(p, tgt.kind, spawned)
+	plan, err := planFilter(p, tgt.kind)
 	if err != nil {
 		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
 	}
 	if err := plan.connect(); err != nil {
 		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
+	}
+	if plan.forks && sigs == nil {
+		sigs = catchSignals()
 	}
 	if err := restrictProcess(p); err != nil {
 		return err
@@ -85,7 +84,11 @@ func Exec(p *Policy, argv, env []string) error {
 	if err != nil {
 		return err
 	}
-	err = plan.installAndExec(dirfd, path, flags, argv, plan.environ(scrubEnv(env)))
+	env = plan.environ(scrubEnv(env))
+	if plan.forks {
+		return plan.forkAndSupervise(sigs, dirfd, path, flags, argv, env, prog.path, p.Report)
+	}
+	err = plan.installAndExec(dirfd, path, flags, argv, env)
 	return asError(ExitExecFailed, prog.path+": execve failed", err)
 }
 

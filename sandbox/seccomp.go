@@ -41,10 +41,13 @@ type filterPlan struct {
 	flags  uintptr
 	cookie uint64
 
-	// supervisor hand-off; sup is nil when there is no supervisor, and
-	// pending is the spawned one until connect waits for it.
-	pending *pendingSupervisor
+	// supervisor hand-off; sup is nil when there is no supervisor. sup is
+	// the shim's sending end: the Nomad driver's socket (NotifyFD), or,
+	// when the shim supervises the program itself (forks), one end of a
+	// socket pair whose other end, serve, this process serves.
 	sup     *os.File
+	serve   *os.File
+	forks   bool
 	msg     unix.Msghdr
 	iov     unix.Iovec
 	payload []byte
@@ -55,10 +58,11 @@ type filterPlan struct {
 
 // planFilter compiles the filter for p and a program of the given kind,
 // installs the preload object if the program needs one, and prepares the
-// supervisor hand-off: to p.NotifyFD, or to a spawned supervisor (spawned,
-// the one the shim started early, or one started now), which connect
-// waits for. A spawned supervisor that is not needed is discarded.
-func planFilter(p *Policy, kind targetKind, spawned *pendingSupervisor) (*filterPlan, error) {
+// supervisor hand-off: to p.NotifyFD, or, with p.SpawnSupervisor, to this
+// process, which then forks the program (see forkAndSupervise). A filter
+// for a forked program is compiled for placeholderPID, which the child
+// replaces with its own pid.
+func planFilter(p *Policy, kind targetKind) (*filterPlan, error) {
 	cookie, err := randomCookie()
 	if err != nil {
 		return nil, err
@@ -66,6 +70,10 @@ func planFilter(p *Policy, kind targetKind, spawned *pendingSupervisor) (*filter
 	set, opts, err := filterOptions(p, kind, cookie)
 	if err != nil {
 		return nil, err
+	}
+	forks := needsSupervisor(opts) && p.NotifyFD < 0 && p.SpawnSupervisor
+	if forks {
+		opts.SelfPID = placeholderPID
 	}
 	prog, err := promises.Compile(set, opts)
 	if err != nil {
@@ -75,7 +83,7 @@ func planFilter(p *Policy, kind targetKind, spawned *pendingSupervisor) (*filter
 	if err != nil {
 		return nil, fmt.Errorf("assemble seccomp filter for %q: %w", set, err)
 	}
-	f := &filterPlan{cookie: cookie, flags: 0}
+	f := &filterPlan{cookie: cookie, forks: forks}
 	f.insns = make([]unix.SockFilter, len(raw))
 	for i, r := range raw {
 		f.insns[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
@@ -87,15 +95,19 @@ func planFilter(p *Policy, kind targetKind, spawned *pendingSupervisor) (*filter
 		}
 	}
 	if !needsSupervisor(opts) {
-		if spawned != nil {
-			spawned.discard()
-		}
 		return f, nil
 	}
-	if err := f.attachSupervisor(p, set, opts, spawned); err != nil {
+	if err := f.attachSupervisor(p, set, opts); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// needsSupervisor says whether a filter with opts routes calls to a
+// supervisor: for reporting, or for the loader phase of a dynamic program
+// without rpath.
+func needsSupervisor(opts promises.Options) bool {
+	return opts.Penalty == promises.PenaltyNotify || opts.Loader != 0
 }
 
 // filterOptions decides the compiled set and options: the user's promises,
@@ -133,15 +145,18 @@ func filterOptions(p *Policy, kind targetKind, cookie uint64) (promises.Set, pro
 }
 
 // attachSupervisor prepares the listener hand-off to the Nomad driver's
-// supervisor (p.NotifyFD) or to a spawned one (p.SpawnSupervisor).
-func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises.Options, spawned *pendingSupervisor) error {
+// supervisor (p.NotifyFD) or to this process (p.SpawnSupervisor).
+func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises.Options) error {
 	switch {
 	case p.NotifyFD >= 0:
 		f.sup = os.NewFile(uintptr(p.NotifyFD), "supervisor socket")
-	case spawned != nil:
-		f.pending = spawned
-	case p.SpawnSupervisor:
-		f.pending = startSupervisor(p.Report)
+	case f.forks:
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("supervisor socket pair: %w", err)
+		}
+		f.serve = os.NewFile(uintptr(pair[0]), "supervisor socket")
+		f.sup = os.NewFile(uintptr(pair[1]), "program's supervisor socket")
 	default:
 		return errors.New("the filter needs a supervisor (reporting, or a dynamic program without rpath) but the policy has no NotifyFD and SpawnSupervisor is off")
 	}
@@ -155,17 +170,10 @@ func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises
 	return nil
 }
 
-// connect waits for a spawned supervisor and readies the socket: close-on-
-// exec (the program must not inherit it) and SO_PASSCRED (the receiver
-// learns our pid from credentials the kernel attaches).
+// connect readies the sending socket: close-on-exec (the program must not
+// inherit it) and SO_PASSCRED (the receiver learns the sender's pid from
+// credentials the kernel attaches).
 func (f *filterPlan) connect() error {
-	if f.pending != nil {
-		sock, err := f.pending.wait()
-		if err != nil {
-			return err
-		}
-		f.sup, f.pending = sock, nil
-	}
 	if f.sup == nil {
 		return nil
 	}
@@ -268,17 +276,9 @@ func (f *filterPlan) extraUnveils() []string {
 // under the filter, and its rt_sigreturn needs stdio; without stdio such a
 // signal kills the shim before the exec (it fails closed).
 func (f *filterPlan) installAndExec(dirfd int, path string, flags int, argv, env []string) error {
-	pathp, err := unix.BytePtrFromString(path)
+	pathp, argvp, envp, err := execPointers(path, argv, env)
 	if err != nil {
 		return err
-	}
-	argvp, err := syscall.SlicePtrFromStrings(argv)
-	if err != nil {
-		return fmt.Errorf("exec argv: %w", err)
-	}
-	envp, err := syscall.SlicePtrFromStrings(env)
-	if err != nil {
-		return fmt.Errorf("exec environment: %w", err)
 	}
 	notifyFD := -1
 	var fdSlot *int32
@@ -300,7 +300,23 @@ func (f *filterPlan) installAndExec(dirfd int, path string, flags int, argv, env
 	return fmt.Errorf("%s: %w", step, errno)
 }
 
-// The steps of installSendExec, named for error messages.
+// execPointers converts execveat's arguments to C strings and
+// NULL-terminated arrays.
+func execPointers(path string, argv, env []string) (pathp *byte, argvp, envp []*byte, err error) {
+	if pathp, err = unix.BytePtrFromString(path); err != nil {
+		return nil, nil, nil, fmt.Errorf("exec path %q: %w", path, err)
+	}
+	if argvp, err = syscall.SlicePtrFromStrings(argv); err != nil {
+		return nil, nil, nil, fmt.Errorf("exec argv: %w", err)
+	}
+	if envp, err = syscall.SlicePtrFromStrings(env); err != nil {
+		return nil, nil, nil, fmt.Errorf("exec environment: %w", err)
+	}
+	return pathp, argvp, envp, nil
+}
+
+// The steps of installSendExec and of the forked child, named for error
+// messages.
 const (
 	stepInstall = "install seccomp filter"
 	stepHandoff = "hand the seccomp listener to the supervisor"

@@ -21,9 +21,9 @@ import (
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
-// The seccomp shim role: apply a filter plan for the promises in
-// PLEDGE_TEST_PROMISES to this process and exec os.Args[1:], the way Exec
-// does, but without the rest of the shim.
+// The seccomp shim role: run os.Args[1:] through Exec with the promises in
+// PLEDGE_TEST_PROMISES and nothing else of the policy (no unveils, fds and
+// capabilities kept).
 const (
 	roleSeccompShim = "seccomp-shim"
 	envPromises     = "PLEDGE_TEST_PROMISES"
@@ -35,11 +35,18 @@ const (
 func init() { testRoles[roleSeccompShim] = seccompShim }
 
 func seccompShim() {
+	err := Exec(testPolicy(), os.Args[1:], []string{"PATH=/usr/bin:/bin"})
+	shimFail("Exec", err)
+}
+
+// testPolicy is the policy the environment of a shim role describes.
+func testPolicy() *Policy {
 	set, err := promises.Parse(os.Getenv(envPromises))
 	if err != nil {
 		shimFail("promises", err)
 	}
-	p := &Policy{Promises: set, NotifyFD: -1, SpawnSupervisor: true, Report: os.Getenv(envReport) != ""}
+	p := &Policy{Promises: set, NotifyFD: -1, SpawnSupervisor: true, Report: os.Getenv(envReport) != "",
+		NoUnveil: true, NoNormalizeFDs: true, KeepCaps: true}
 	if os.Getenv(envKill) != "" {
 		p.Penalty = promises.PenaltyKill
 	}
@@ -47,26 +54,7 @@ func seccompShim() {
 		p.NotifyFD, _ = strconv.Atoi(fd)
 		p.SpawnSupervisor = false
 	}
-	fd, err := unix.Open(os.Args[1], unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		shimFail("open", err)
-	}
-	t, err := inspectTarget(fd)
-	if err != nil {
-		shimFail("inspectTarget", err)
-	}
-	plan, err := planFilter(p, t.kind, nil)
-	if err != nil {
-		shimFail("planFilter", err)
-	}
-	if err := plan.connect(); err != nil {
-		shimFail("connect", err)
-	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		shimFail("no_new_privs", err)
-	}
-	err = plan.installAndExec(fd, "", unix.AT_EMPTY_PATH, os.Args[1:], plan.environ([]string{"PATH=/usr/bin:/bin"}))
-	shimFail("installAndExec", err)
+	return p
 }
 
 func shimFail(step string, err error) {
@@ -219,9 +207,9 @@ func TestKillPenalty(t *testing.T) {
 	}
 }
 
-// TestSupervisorDeath kills the supervisor once the program runs: the
-// program keeps running and the calls the supervisor would have answered
-// fail with ENOSYS, so denials stay denials.
+// TestSupervisorDeath kills pledge, the program's supervising parent, once
+// the program runs: the program keeps running and the calls the supervisor
+// would have answered fail with ENOSYS, so denials stay denials.
 func TestSupervisorDeath(t *testing.T) {
 	probe := testProgram(t, "probe")
 	for _, tc := range []struct {
@@ -251,12 +239,14 @@ func TestSupervisorDeath(t *testing.T) {
 				cmd.Wait()
 				t.Fatalf("probe said %q (%v), want ready; stderr:\n%s", line, err, stderr.String())
 			}
-			killSupervisor(t)
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
 			stdin.Write([]byte{'\n'})
 			rest, _ := io.ReadAll(r)
 			err = cmd.Wait()
-			if err != nil || string(rest) != tc.want {
-				t.Fatalf("got %v, stdout %q, want %q; stderr:\n%s", err, rest, tc.want, stderr.String())
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL || string(rest) != tc.want {
+				t.Fatalf("got %v, stdout %q, want pledge killed and %q; stderr:\n%s", err, rest, tc.want, stderr.String())
 			}
 		})
 	}
@@ -308,53 +298,6 @@ func TestServeInProcess(t *testing.T) {
 	if strings.Join(names, " ") != "openat socket" {
 		t.Errorf("reported %q, want openat then socket, once each", names)
 	}
-}
-
-// killSupervisor kills and reaps the supervisor the shim spawned: with
-// CLONE_PARENT it is a child of this test process.
-func killSupervisor(t *testing.T) {
-	t.Helper()
-	pid := findSupervisor(t)
-	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
-		t.Fatalf("kill supervisor %d: %v", pid, err)
-	}
-	if _, err := unix.Wait4(pid, nil, 0, nil); err != nil {
-		t.Fatalf("reap supervisor %d: %v", pid, err)
-	}
-}
-
-// findSupervisor returns the pid of this process's one running child whose
-// command line is a supervisor's.
-func findSupervisor(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(os.Getpid()) {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if bytes.Contains(cmdline, []byte("\x00"+supervisor.Command+"\x00")) {
-			found = append(found, pid)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("found supervisors %v among this process's children, want exactly one", found)
-	}
-	return found[0]
 }
 
 // Test programs are built once per test binary into testdataDir.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -58,13 +59,16 @@ func TestHTTPServerAndCurl(t *testing.T) {
 	defer cancel()
 	server := exec.CommandContext(ctx, pledgeBin, "-p", "stdio rpath inet", "-v", "r:"+dir, "-v", "r:/usr", "-v", "r:/etc/mime.types",
 		python, "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, fmt.Sprint(port))
+	// pledge forwards SIGTERM to the server; SIGKILL would end only pledge
+	// (the server keeps running, unsupervised).
+	server.Cancel = func() error { return server.Process.Signal(syscall.SIGTERM) }
 	var serverErr strings.Builder
 	server.Stderr = &serverErr
 	if err := server.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() {
-		server.Process.Kill()
+		server.Process.Signal(syscall.SIGTERM)
 		server.Wait()
 	}()
 	url := fmt.Sprintf("http://127.0.0.1:%d/hello.txt", port)

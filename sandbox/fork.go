@@ -1,0 +1,292 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
+)
+
+// The pledge command line supervises the program itself when the filter
+// needs a supervisor (reporting, or a dynamic program's loader phase):
+// rather than start a second process, the shim applies everything a
+// program inherits (fds, nice, rlimits, capabilities, ids, Landlock,
+// no_new_privs) to its locked thread, compiles the filter, forks that
+// thread, and serves the child's seccomp notifications in-process while it
+// waits for it. The child installs the filter, hands the listener back and
+// execs; see forkChild.
+//
+// The parent then runs under the same Landlock domain, ids and capabilities
+// as the program (on its locked thread) but without the filter. That is no
+// looser policy the program could borrow: the parent is not dumpable
+// (PR_SET_DUMPABLE 0), so the program can neither ptrace it nor open its
+// /proc/<pid>/mem or fds without CAP_SYS_PTRACE, which the capability drop
+// and the filter withhold; the program holds no fd of the parent's (the
+// sockets and the listener are close-on-exec); and the signals it may send
+// the parent only come back to itself (forwarded) or end the supervision
+// (SIGKILL), after which its routed calls fail with ENOSYS: denials stay
+// denials.
+//
+// Residual differences from executing in place: the program is the
+// parent's child, not the process the caller started (its pid differs;
+// pledge mirrors its exit status, including death by a signal); signals the
+// terminal sends the whole foreground process group (SIGINT, SIGQUIT,
+// SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH) are not forwarded, so a SIGINT or
+// SIGQUIT sent with kill to pledge's pid alone does not reach the program,
+// and SIGSTOP to pledge alone does not stop it; and descendants that outlive
+// the program are no longer supervised once pledge has exited with it (their
+// routed calls fail with ENOSYS).
+
+// forwardedSignals are the signals pledge passes on to the program: the
+// catchable standard ones except the terminal's job-control and window
+// signals, which reach the program directly through its process group,
+// SIGCHLD (about pledge's own child), SIGURG (the Go runtime's preemption
+// signal), SIGPIPE (pledge's own broken stderr) and the synchronous ones.
+// SIGINT and SIGQUIT are caught but dropped, so that pledge outlives a
+// Ctrl-C the program survives. Real-time signals are not forwarded: each
+// signal costs os/signal a round trip to its mask thread at start-up.
+var forwardedSignals = []os.Signal{
+	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGUSR1, unix.SIGUSR2,
+	unix.SIGALRM, unix.SIGCONT, unix.SIGVTALRM, unix.SIGPROF, unix.SIGXCPU, unix.SIGXFSZ,
+	unix.SIGIO, unix.SIGPWR, unix.SIGSTKFLT, unix.SIGABRT,
+}
+
+// caughtSignals are forwardedSignals routed to a channel (see
+// catchSignals).
+type caughtSignals struct {
+	ch    chan os.Signal
+	ready chan struct{} // closed once they are routed
+}
+
+// catchSignals starts routing forwardedSignals to a channel on another
+// goroutine. Routing is slow (os/signal updates its mask thread once per
+// signal), so Exec starts it as soon as it knows it will fork, and
+// forkAndSupervise waits for it only before the fork: from then on no
+// signal sent to pledge can end it instead of reaching the program. Signals
+// caught before the fork are forwarded right after it.
+func catchSignals() *caughtSignals {
+	c := &caughtSignals{ch: make(chan os.Signal, 8), ready: make(chan struct{})}
+	go func() {
+		signal.Notify(c.ch, forwardedSignals...)
+		close(c.ready)
+	}()
+	return c
+}
+
+// forksForSure says whether Exec will fork for p whatever the program: a
+// supervisor of its own is needed for reporting.
+func forksForSure(p *Policy) bool {
+	return p.SpawnSupervisor && p.NotifyFD < 0 && p.Report && p.Penalty == promises.PenaltyEPERM
+}
+
+// forkAndSupervise forks the program once sigs are caught, serves its notifications and waits
+// for it, then exits the way it did. It returns only if the fork or the
+// child's steps before the exec failed, with the error to report. name is
+// the program for messages, report whether violations are written to
+// stderr.
+func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path string, flags int, argv, env []string, name string, report bool) error {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fail(ExitPledge, "socketpair for the program's status", err)
+	}
+	a, err := f.forkArgs(dirfd, path, flags, argv, env, pair[1])
+	if err != nil {
+		return asError(ExitPledge, "pledge", err)
+	}
+	<-sigs.ready
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fail(ExitPledge, "prctl(PR_SET_DUMPABLE, 0)", err)
+	}
+	syscall.ForkLock.Lock()
+	pid, errno := forkChild(a)
+	syscall.ForkLock.Unlock()
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(f)
+	unix.Close(pair[1])
+	f.sup.Close()
+	if errno != 0 {
+		return fail(ExitPledge, "fork the program", errno)
+	}
+	signal.Ignore(unix.SIGPIPE)
+	go forward(sigs.ch, int(a.pidfd))
+	ctx, stop := context.WithCancel(context.Background())
+	served := f.superviseInProcess(ctx, report)
+	ws, err := waitChild(int(pid))
+	stop()
+	<-served
+	if err != nil {
+		return fail(ExitPledge, "wait for the program (pid "+strconv.Itoa(int(pid))+")", err)
+	}
+	if err := childError(pair[0], name); err != nil {
+		return err
+	}
+	exitLike(ws)
+	return nil
+}
+
+// forkArgs prepares what the child needs: exec arguments as C pointers,
+// the hand-off and failure messages, and where to write its pid.
+func (f *filterPlan) forkArgs(dirfd int, path string, flags int, argv, env []string, status int) (*forkArgs, error) {
+	pathp, argvp, envp, err := execPointers(path, argv, env)
+	if err != nil {
+		return nil, err
+	}
+	a := &forkArgs{
+		allMask:   ^uint64(0),
+		dfl:       sigaction{handler: sigDFL},
+		ign:       sigaction{handler: sigIGN},
+		fprog:     &f.fprog,
+		flags:     f.flags,
+		sock:      int(f.sup.Fd()),
+		msg:       &f.msg,
+		fdSlot:    (*int32)(unsafe.Pointer(&f.oob[unix.CmsgLen(0)])),
+		status:    status,
+		dirfd:     dirfd,
+		path:      pathp,
+		execFlags: flags,
+		argv:      &argvp[0],
+		envp:      &envp[0],
+		cookie:    f.cookie,
+	}
+	iov := &unix.Iovec{Base: (*byte)(unsafe.Pointer(&a.failure))}
+	iov.SetLen(int(unsafe.Sizeof(a.failure)))
+	a.statusMsg = &unix.Msghdr{Iov: iov, Iovlen: 1}
+	if err := a.bindPID(f.insns, f.payload); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// bpfJeqK is BPF_JMP|BPF_JEQ|BPF_K, the only instruction placeholderPID may
+// appear in.
+const bpfJeqK = 0x15
+
+// bindPID finds the places the child writes its pid into: the K of every
+// instruction testing placeholderPID, and the payload's SelfPID field.
+func (a *forkArgs) bindPID(insns []unix.SockFilter, payload []byte) error {
+	n := 0
+	for i := range insns {
+		in := &insns[i]
+		if in.K != placeholderPID {
+			continue
+		}
+		if in.Code != bpfJeqK || n == maxSelfSlots {
+			return fmt.Errorf("seccomp filter: instruction %d uses the placeholder pid %d in opcode %#x (want at most %d jeq tests); the pid cannot be patched after the fork", i, placeholderPID, in.Code, maxSelfSlots)
+		}
+		a.selfK[n] = &in.K
+		n++
+	}
+	field := []byte(":" + strconv.Itoa(placeholderPID) + ":")
+	i := bytes.Index(payload, field)
+	if i < 0 {
+		return fmt.Errorf("listener hand-off %q has no %s field to patch with the program's pid", payload, field)
+	}
+	a.pidField = (*[pidDigits]byte)(payload[i+1 : i+1+pidDigits])
+	return nil
+}
+
+// superviseInProcess serves the child's notifications on another goroutine
+// until ctx ends; the channel closes when it has stopped.
+func (f *filterPlan) superviseInProcess(ctx context.Context, report bool) <-chan struct{} {
+	cfg := supervisor.Config{}
+	if report {
+		cfg.Report = writeViolation
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := supervisor.Serve(ctx, f.serve, cfg)
+		if err != nil && ctx.Err() == nil && !errors.Is(err, supervisor.ErrNoListener) {
+			os.Stderr.WriteString("pledge: supervisor: " + err.Error() + "\n")
+		}
+	}()
+	return done
+}
+
+// writeViolation prints a violation's lines to stderr in one write.
+func writeViolation(v supervisor.Violation) {
+	os.Stderr.WriteString(strings.Join(v.Lines(), "\n") + "\n")
+}
+
+// forward passes signals on to the program through its pidfd, which,
+// unlike its pid, cannot name another process once it has been reaped.
+func forward(signals <-chan os.Signal, pidfd int) {
+	for s := range signals {
+		sig := s.(syscall.Signal)
+		if sig == unix.SIGINT || sig == unix.SIGQUIT {
+			continue
+		}
+		unix.PidfdSendSignal(pidfd, sig, nil, 0)
+	}
+}
+
+// waitChild reaps the program and returns its status.
+func waitChild(pid int) (unix.WaitStatus, error) {
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if err != unix.EINTR {
+			return ws, err
+		}
+	}
+}
+
+// childError is the failure the child reported on the status socket before
+// it could exec, or nil if it reported none (it executed the program).
+func childError(status int, name string) error {
+	var msg childFailure
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(&msg)), unsafe.Sizeof(msg))
+	n, _, err := unix.Recvfrom(status, buf, unix.MSG_DONTWAIT)
+	if err != nil || n != len(buf) {
+		return nil
+	}
+	return fail(ExitExecFailed, name+": execve failed", fmt.Errorf("%s: %w", childStep(msg.step), syscall.Errno(msg.errno)))
+}
+
+// childStep names a step of the child.
+func childStep(step uint32) string {
+	switch step {
+	case childInstall:
+		return stepInstall
+	case childHandoff:
+		return stepHandoff
+	}
+	return stepExec
+}
+
+// exitLike ends this process the way the program ended: with its exit
+// status, or killed by the same signal, so that a shell sees the same
+// status (e.g. 159 for SIGSYS).
+func exitLike(ws unix.WaitStatus) {
+	if ws.Signaled() {
+		dieBySignal(ws.Signal())
+	}
+	os.Exit(ws.ExitStatus())
+}
+
+// dieBySignal kills this process with sig's default action: no core file
+// (the program dumped its own if it could), the Go runtime's handler
+// replaced, the signal unblocked on this thread, then sent to it. It
+// falls back to the shell's 128+sig convention if sig does not kill.
+func dieBySignal(sig unix.Signal) {
+	runtime.LockOSThread()
+	unix.Prlimit(0, unix.RLIMIT_CORE, &unix.Rlimit{}, nil)
+	var dfl sigaction
+	syscall.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	mask := uint64(1) << (sig - 1)
+	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, sigUnblock, uintptr(unsafe.Pointer(&mask)), 0, 8, 0, 0)
+	unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
+	os.Exit(128 + int(sig))
+}

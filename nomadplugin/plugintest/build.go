@@ -20,8 +20,8 @@ var builds struct {
 // relative to the test's working directory) with CGO_ENABLED=0 into a binary
 // called name, which must equal the plugin's PluginInfo name as in an
 // agent's plugin_dir. Each (pkg, name) is built once per test process into a
-// shared temporary directory; call RemoveBuilds from TestMain to delete it.
-// Build failures fail the test with the compiler's output.
+// shared temporary directory, readable and executable by every user; call
+// RemoveBuilds from TestMain to delete it. Build failures fail the test with the compiler's output.
 func Build(t testing.TB, pkg, name string) string {
 	t.Helper()
 	builds.mu.Lock()
@@ -33,6 +33,11 @@ func Build(t testing.TB, pkg, name string) string {
 	if builds.dir == "" {
 		dir, err := os.MkdirTemp("", "plugintest-build")
 		if err != nil {
+			t.Fatal(err)
+		}
+		// Traversable by everyone, so that a plugin launched with
+		// Options.Credential can execute its binary.
+		if err := os.Chmod(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		builds.dir, builds.bins = dir, map[string]string{}

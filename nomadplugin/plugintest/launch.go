@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +38,15 @@ type Options struct {
 	// Timeout bounds the start of each plugin process and each unary RPC
 	// except WaitTask; 0 means 30 s.
 	Timeout time.Duration
+	// Credential, when set, launches the plugin as that uid, gid and
+	// supplementary groups, like an agent running as that user (the test
+	// must run as root). The harness then gives the user what such an
+	// agent would own: the plugin's TMPDIR and every allocation directory
+	// and log FIFO it creates; XDG_RUNTIME_DIR is not passed on, since it
+	// belongs to the test's user. The binary must be executable by the
+	// user (Build makes its directories world-traversable). Nil launches
+	// the plugin as the test's own user.
+	Credential *syscall.Credential
 }
 
 // Plugin is a plugin binary driven like a Nomad agent drives it. Its methods
@@ -89,6 +99,10 @@ func Launch(t testing.TB, binary string, opts Options) (*Plugin, error) {
 	}
 	tmp, err := os.MkdirTemp("", "plugintest")
 	if err != nil {
+		return nil, err
+	}
+	if err := giveTo(opts.Credential, tmp); err != nil {
+		os.RemoveAll(tmp)
 		return nil, err
 	}
 	p := &Plugin{

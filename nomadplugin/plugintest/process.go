@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -33,7 +34,10 @@ type process struct {
 // sink. tmpDir becomes the plugin's TMPDIR, where go-plugin puts its socket.
 func startProcess(binary string, opts *Options, tmpDir string, sink *logSink, role string) (*process, error) {
 	cmd := exec.Command(binary, opts.Args...)
-	cmd.Env = pluginEnv(tmpDir, opts.Env)
+	cmd.Env = pluginEnv(tmpDir, opts.Env, opts.Credential != nil)
+	if opts.Credential != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: opts.Credential}
+	}
 	log := sink.process(role)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  handshake,
@@ -74,13 +78,16 @@ func startProcess(binary string, opts *Options, tmpDir string, sink *logSink, ro
 
 // pluginEnv is the agent's environment as a plugin sees it (go-plugin adds
 // the handshake variables), with TMPDIR pointing into the test's directory
-// so that sockets left by killed plugins are removed with it.
-func pluginEnv(tmpDir string, extra []string) []string {
+// so that sockets left by killed plugins are removed with it. For a plugin
+// launched as another user (otherUser) the test user's XDG_RUNTIME_DIR is
+// left out: it is not that user's.
+func pluginEnv(tmpDir string, extra []string, otherUser bool) []string {
 	env := make([]string, 0, len(os.Environ())+len(extra)+1)
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TMPDIR=") {
-			env = append(env, kv)
+		if strings.HasPrefix(kv, "TMPDIR=") || otherUser && strings.HasPrefix(kv, "XDG_RUNTIME_DIR=") {
+			continue
 		}
+		env = append(env, kv)
 	}
 	env = append(env, "TMPDIR="+tmpDir)
 	return append(env, extra...)
@@ -116,5 +123,20 @@ func (p *process) kill9(timeout time.Duration) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	p.client.Kill()
+	return nil
+}
+
+// giveTo makes cred's user the owner of paths (not following symlinks), as
+// if an agent running as that user had created them; nil cred changes
+// nothing.
+func giveTo(cred *syscall.Credential, paths ...string) error {
+	if cred == nil {
+		return nil
+	}
+	for _, p := range paths {
+		if err := os.Lchown(p, int(cred.Uid), int(cred.Gid)); err != nil {
+			return fmt.Errorf("giving %s to uid %d (Options.Credential): %w", p, cred.Uid, err)
+		}
+	}
 	return nil
 }

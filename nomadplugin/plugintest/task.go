@@ -99,6 +99,9 @@ func (p *Plugin) newTask(opts TaskOptions) (*Task, error) {
 			return nil, err
 		}
 		stdout, stderr = t.Stdout.Path(), t.Stderr.Path()
+		if err := giveTo(p.opts.Credential, stdout, stderr); err != nil {
+			return nil, err
+		}
 	}
 	env := taskEnv(&opts, t.AllocDir, caps.GetFsIsolation())
 	const nodeID, nodeName = "3d8cbb84-3b5c-2b83-9446-9ac2b1e7496d", "plugintest"
@@ -212,8 +215,11 @@ func (t *Task) makeDirs() error {
 		if err := os.Chmod(dir, 0o777); err != nil {
 			return err
 		}
+		if err := giveTo(t.p.opts.Credential, dir); err != nil {
+			return err
+		}
 	}
-	return nil
+	return giveTo(t.p.opts.Credential, t.AllocDir)
 }
 
 // ID is the task id, "<alloc>/<task>/<random>".

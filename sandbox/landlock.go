@@ -6,39 +6,32 @@ import (
 	"syscall"
 	"unsafe"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
-	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 )
 
-// newestKnownABI is the newest Landlock ABI go-landlock v0.11 describes; a
-// newer kernel is used at this level.
-const newestKnownABI = 11
-
-// LandlockABI is the Landlock ABI version the shim enforces unveils with: the
-// kernel's, capped at the newest one go-landlock knows; 0 means Landlock is
-// unavailable (not built, or not in the lsm= boot list) and unveils cannot be
-// enforced.
+// LandlockABI is the Landlock ABI version the shim enforces unveils with,
+// the kernel's; 0 means Landlock is unavailable (not built, or not in the
+// lsm= boot list) and unveils cannot be enforced. The rights the shim uses
+// need at most ABI 3 (refer: 2, truncate: 3); newer ABIs handle the same
+// rights.
 func LandlockABI() int {
-	v, err := ll.LandlockGetABIVersion()
-	if err != nil || v < 0 {
+	v, _, e := syscall.RawSyscall(unix.SYS_LANDLOCK_CREATE_RULESET, 0, 0, unix.LANDLOCK_CREATE_RULESET_VERSION)
+	if e != 0 || int(v) < 0 {
 		return 0
 	}
-	return min(v, newestKnownABI)
+	return int(v)
 }
 
-// The shim talks to Landlock with raw system calls rather than through
-// go-landlock's Config (whose access-right constants and ABI probe it still
-// uses). The shim has already resolved every path to an open fd, and
-// go-landlock would open each one again by path; and the domain must go on
-// the one locked thread that execs, not on the others (a supervisor may be
-// being forked on one of them), which a plain landlock_restrict_self does.
+// The shim talks to Landlock with raw system calls and the constants of
+// golang.org/x/sys/unix: it has already resolved every path to an open fd,
+// and the domain must go on the one locked thread that execs, not on the
+// others, which a plain landlock_restrict_self does.
 
 // rule is one Landlock path-beneath rule; owned fds are closed with the
 // builder.
 type rule struct {
 	fd     int
-	access landlock.AccessFSSet
+	access accessFS
 	owned  bool
 }
 
@@ -49,13 +42,13 @@ type rulesetBuilder struct {
 }
 
 // supported are the rights of the handled set the running ABI knows.
-func (b *rulesetBuilder) supported() landlock.AccessFSSet {
+func (b *rulesetBuilder) supported() accessFS {
 	a := accessHandled
 	if b.abi < 2 {
-		a &^= ll.AccessFSRefer
+		a &^= unix.LANDLOCK_ACCESS_FS_REFER
 	}
 	if b.abi < 3 {
-		a &^= ll.AccessFSTruncate
+		a &^= unix.LANDLOCK_ACCESS_FS_TRUNCATE
 	}
 	return a
 }
@@ -77,7 +70,7 @@ func (b *rulesetBuilder) add(u Unveil) error {
 
 // addFD adds a rule for an open file, cut to file rights unless it is a
 // directory; owned fds are closed by close.
-func (b *rulesetBuilder) addFD(fd int, access landlock.AccessFSSet, isDir, owned bool) {
+func (b *rulesetBuilder) addFD(fd int, access accessFS, isDir, owned bool) {
 	if !isDir {
 		access &= accessFile
 	}

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/landlock-lsm/go-landlock/landlock"
-	ll "github.com/landlock-lsm/go-landlock/landlock/syscall"
+	"golang.org/x/sys/unix"
 )
 
 // Perm is a set of unveil permission letters.
@@ -76,27 +75,51 @@ func (u Unveil) String() string { return u.Perm.String() + ":" + u.Path }
 // outside the unveiled tree fail as on OpenBSD; w grants truncation on file
 // rules too, so O_TRUNC works on a file unveiled by itself.
 const (
-	accessRead   = landlock.AccessFSSet(ll.AccessFSReadFile | ll.AccessFSReadDir | ll.AccessFSRefer)
-	accessWrite  = landlock.AccessFSSet(ll.AccessFSWriteFile | ll.AccessFSTruncate)
-	accessExec   = landlock.AccessFSSet(ll.AccessFSExecute)
-	accessCreate = landlock.AccessFSSet(ll.AccessFSMakeChar | ll.AccessFSMakeDir | ll.AccessFSMakeReg |
-		ll.AccessFSMakeSock | ll.AccessFSMakeFifo | ll.AccessFSMakeBlock | ll.AccessFSMakeSym |
-		ll.AccessFSRemoveFile | ll.AccessFSRemoveDir)
+	accessRead   accessFS = unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_READ_DIR | unix.LANDLOCK_ACCESS_FS_REFER
+	accessWrite  accessFS = unix.LANDLOCK_ACCESS_FS_WRITE_FILE | unix.LANDLOCK_ACCESS_FS_TRUNCATE
+	accessExec   accessFS = unix.LANDLOCK_ACCESS_FS_EXECUTE
+	accessCreate accessFS = unix.LANDLOCK_ACCESS_FS_MAKE_CHAR | unix.LANDLOCK_ACCESS_FS_MAKE_DIR | unix.LANDLOCK_ACCESS_FS_MAKE_REG |
+		unix.LANDLOCK_ACCESS_FS_MAKE_SOCK | unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_SYM | unix.LANDLOCK_ACCESS_FS_REMOVE_FILE | unix.LANDLOCK_ACCESS_FS_REMOVE_DIR
 
 	// accessHandled is what the ruleset restricts: everything a letter can
 	// grant. IOCTL_DEV and RESOLVE_UNIX stay unhandled, as in the reference.
 	accessHandled = accessRead | accessWrite | accessExec | accessCreate
 
 	// accessFile are the rights that apply to a single (non-directory) file.
-	accessFile = landlock.AccessFSSet(ll.AccessFSReadFile | ll.AccessFSWriteFile | ll.AccessFSTruncate | ll.AccessFSExecute)
+	accessFile accessFS = unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE |
+		unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_EXECUTE
 )
 
+// accessFS is a set of Landlock filesystem rights (LANDLOCK_ACCESS_FS_*).
+type accessFS uint64
+
+// accessNames name the rights in bit order, for error messages.
+var accessNames = [...]string{
+	"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file",
+	"make_char", "make_dir", "make_reg", "make_sock", "make_fifo", "make_block",
+	"make_sym", "refer", "truncate", "ioctl_dev", "resolve_unix",
+}
+
+func (a accessFS) String() string {
+	var names []string
+	for i, n := range accessNames {
+		if a&(1<<i) != 0 {
+			names = append(names, n)
+		}
+	}
+	if rest := a &^ (1<<len(accessNames) - 1); rest != 0 {
+		names = append(names, fmt.Sprintf("%#x", uint64(rest)))
+	}
+	return "{" + strings.Join(names, ",") + "}"
+}
+
 // access is the Landlock rights of the letters in p.
-func (p Perm) access() landlock.AccessFSSet {
-	var a landlock.AccessFSSet
+func (p Perm) access() accessFS {
+	var a accessFS
 	for _, m := range []struct {
 		perm Perm
-		set  landlock.AccessFSSet
+		set  accessFS
 	}{{PermRead, accessRead}, {PermWrite, accessWrite}, {PermExec, accessExec}, {PermCreate, accessCreate}} {
 		if p&m.perm != 0 {
 			a |= m.set

@@ -65,6 +65,9 @@ func TestPermAccess(t *testing.T) {
 	if accessHandled&ll.AccessFSIoctlDev != 0 {
 		t.Error("IOCTL_DEV must stay unhandled, as in the reference")
 	}
+	if got, want := (accessExec | accessFS(ll.AccessFSTruncate) | 1<<40).String(), "{execute,truncate,0x10000000000}"; got != want {
+		t.Errorf("accessFS.String() = %q, want %q", got, want)
+	}
 }
 
 func FuzzParseUnveil(f *testing.F) {

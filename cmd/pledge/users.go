@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"os/user"
 	"strconv"
 
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox"
@@ -22,24 +20,21 @@ func (c *config) setUser(arg string) error {
 		c.policy.UID = uint32(n)
 		return nil
 	}
-	u, err := user.Lookup(arg)
+	passwd, err := readDB(passwdFile)
 	if err != nil {
 		return &exitError{sandbox.ExitSetuid, "error: -u " + arg + ": " + err.Error()}
 	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err := errors.Join(err1, err2); err != nil {
+	uid, gid, err := lookupUserIn(passwd, arg)
+	if err != nil {
 		return &exitError{sandbox.ExitSetuid, "error: -u " + arg + ": " + err.Error()}
 	}
-	acct := &account{gid: uint32(gid)}
-	if ids, err := u.GroupIds(); err == nil {
-		for _, s := range ids {
-			if g, err := strconv.ParseUint(s, 10, 32); err == nil {
-				acct.groups = append(acct.groups, uint32(g))
-			}
-		}
+	acct := &account{gid: gid}
+	if group, err := readDB(groupFile); err == nil {
+		acct.groups = groupsOfIn(group, arg, gid)
+	} else {
+		acct.groups = []uint32{gid}
 	}
-	c.policy.UID, c.user = uint32(uid), acct
+	c.policy.UID, c.user = uid, acct
 	return nil
 }
 
@@ -48,15 +43,14 @@ func lookupGroup(arg string) (uint32, error) {
 	if n, err := strconv.ParseUint(arg, 10, 32); err == nil {
 		return uint32(n), nil
 	}
-	g, err := user.LookupGroup(arg)
-	if err != nil {
-		return 0, &exitError{sandbox.ExitSetgid, "error: -g " + arg + ": " + err.Error()}
+	group, err := readDB(groupFile)
+	if err == nil {
+		var gid uint32
+		if gid, err = lookupGroupIn(group, arg); err == nil {
+			return gid, nil
+		}
 	}
-	n, err := strconv.ParseUint(g.Gid, 10, 32)
-	if err != nil {
-		return 0, &exitError{sandbox.ExitSetgid, "error: -g " + arg + ": " + err.Error()}
-	}
-	return uint32(n), nil
+	return 0, &exitError{sandbox.ExitSetgid, "error: -g " + arg + ": " + err.Error()}
 }
 
 // finishIDs applies the groups of a -u NAME account when -g was not given.

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -139,18 +138,30 @@ func scriptInterpreter(head []byte) (string, bool) {
 	return string(rest), true
 }
 
+// ELF header fields elfKind reads (the ELF specification's names), parsed
+// by hand: debug/elf would cost every run its package initialisation.
+const (
+	elfMagic      = "\x7fELF"
+	elfClassIndex = 4 // EI_CLASS
+	elfDataIndex  = 5 // EI_DATA
+	elfClass64    = 2 // ELFCLASS64
+	elfDataLSB    = 1 // ELFDATA2LSB
+	elfDataMSB    = 2 // ELFDATA2MSB
+	elfPTInterp   = 3 // PT_INTERP
+)
+
 // elfKind classes an ELF64 file by its program headers: head is the start
 // of the file, r reads program headers that lie beyond it. Anything that is
 // not ELF64 with a PT_INTERP header is static.
 func elfKind(head []byte, r io.ReaderAt) (targetKind, error) {
-	if len(head) < 64 || !bytes.HasPrefix(head, []byte(elf.ELFMAG)) || elf.Class(head[elf.EI_CLASS]) != elf.ELFCLASS64 {
+	if len(head) < 64 || !bytes.HasPrefix(head, []byte(elfMagic)) || head[elfClassIndex] != elfClass64 {
 		return kindStatic, nil
 	}
 	var order binary.ByteOrder
-	switch elf.Data(head[elf.EI_DATA]) {
-	case elf.ELFDATA2LSB:
+	switch head[elfDataIndex] {
+	case elfDataLSB:
 		order = binary.LittleEndian
-	case elf.ELFDATA2MSB:
+	case elfDataMSB:
 		order = binary.BigEndian
 	default:
 		return kindStatic, nil
@@ -168,7 +179,7 @@ func elfKind(head []byte, r io.ReaderAt) (targetKind, error) {
 		return kindStatic, err
 	}
 	for i := uint64(0); i < phnum; i++ {
-		if elf.ProgType(order.Uint32(phdrs[i*phentsize:])) == elf.PT_INTERP {
+		if order.Uint32(phdrs[i*phentsize:]) == elfPTInterp {
 			return kindDynamic, nil
 		}
 	}

@@ -2,18 +2,20 @@ package preload
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
 // Install makes sure dir holds the object under a content-addressed name,
-// .pledge-preload-<sha256 prefix>.so, and returns its path.
+// .pledge-preload-<64-bit FNV-1a of the bytes, hex>.so, and returns its path.
+// The name only keeps objects of different versions apart; an existing file
+// is trusted only after its bytes compare equal, so a cheap hash suffices
+// and the start-up path needs no crypto packages.
 //
 // ld.so opens the object by path after the sandbox is in place, so the file
 // must stay what it is now: Install accepts an existing file only if it is a
@@ -23,11 +25,10 @@ import (
 // write to it). A new file is written under a random name with O_EXCL,
 // made 0444, and renamed into place without replacing anything. If another
 // user holds the name, Install uses a fresh file of its own instead
-// (.pledge-preload-<sha>.so.<random>), which it leaves behind.
+// (.pledge-preload-<hash>.so.<random>), which it leaves behind.
 func Install(dir string) (string, error) {
 	obj := Object()
-	sum := sha256.Sum256(obj)
-	name := ".pledge-preload-" + hex.EncodeToString(sum[:8]) + ".so"
+	name := ".pledge-preload-" + strconv.FormatUint(fnv1a(obj), 16) + ".so"
 	dfd, err := openDir(dir)
 	if err != nil {
 		return "", err
@@ -159,15 +160,25 @@ func staleOrForeign(owner, euid uint32) fileState {
 	return fileForeign
 }
 
+// fnv1a is the 64-bit FNV-1a hash of b.
+func fnv1a(b []byte) uint64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, c := range b {
+		h = (h ^ uint64(c)) * prime
+	}
+	return h
+}
+
 // writeTemp writes obj to a new file with a random name next to name and
 // returns that name. O_EXCL|O_NOFOLLOW means it never writes through an
 // existing file or symlink.
 func writeTemp(dfd int, name string, obj []byte) (string, error) {
 	var r [8]byte
-	if _, err := rand.Read(r[:]); err != nil {
-		return "", err
+	if n, err := unix.Getrandom(r[:], 0); err != nil || n != len(r) {
+		return "", fmt.Errorf("getrandom for a temporary name: %v (read %d of %d bytes)", err, n, len(r))
 	}
-	tmp := name + "." + hex.EncodeToString(r[:])
+	tmp := name + "." + strconv.FormatUint(binary.LittleEndian.Uint64(r[:]), 16)
 	fd, err := unix.Openat(dfd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o400)
 	if err != nil {
 		return "", fmt.Errorf("create %s: %w", tmp, err)

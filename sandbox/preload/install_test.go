@@ -19,7 +19,7 @@ func TestInstallReusesItsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if first != second || !strings.HasPrefix(filepath.Base(first), ".pledge-preload-") || !strings.HasSuffix(first, ".so") {
-		t.Fatalf("Install paths %q then %q, want the same .pledge-preload-<sha>.so", first, second)
+		t.Fatalf("Install paths %q then %q, want the same .pledge-preload-<hash>.so", first, second)
 	}
 	assertObject(t, first)
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {

@@ -44,6 +44,9 @@ type Driver struct {
 	// detection failed (reported by Fingerprint).
 	cgroups   *cgroup.Host
 	cgroupErr error
+	// delegated is the cgroup subtree an unprivileged driver may use; nil
+	// for root and when none was delegated.
+	delegated *delegation
 	stateDir  string
 }
 
@@ -84,6 +87,9 @@ func New(o Options) *Driver {
 		d.stateDir = defaultStateDir(d.uid)
 	}
 	d.cgroups, d.cgroupErr = cgroup.Detect()
+	if d.uid != 0 {
+		d.delegated = findDelegation(d.cgroups)
+	}
 	return d
 }
 

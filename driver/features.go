@@ -20,7 +20,10 @@ type features struct {
 	Seccomp       bool
 	SeccompNotify bool
 	LandlockABI   int
-	Cgroup        cgroup.Mode
+	// Cgroup is the hierarchy the driver can place tasks in: none for an
+	// unprivileged driver without a delegated v2 subtree, whatever the
+	// host has.
+	Cgroup cgroup.Mode
 	// Namespaces maps a namespace name (pid, ipc, mnt, uts, net, user) to
 	// whether this kernel has it.
 	Namespaces map[string]bool
@@ -45,9 +48,7 @@ func probeFeatures(host *cgroup.Host) features {
 		Root:        os.Geteuid() == 0,
 		Namespaces:  map[string]bool{},
 	}
-	if host != nil {
-		f.Cgroup = host.Mode()
-	}
+	f.Cgroup = usableCgroup(host, f.Root)
 	_, err := unix.PrctlRetInt(unix.PR_GET_SECCOMP, 0, 0, 0, 0)
 	f.Seccomp = err == nil
 	f.SeccompNotify = f.Seccomp && actionAvailable(seccompRetUserNotif)

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/cgroup"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
 )
 
@@ -90,6 +91,12 @@ func (d *Driver) health(f features, op *operatorPolicy) (nomadplugin.HealthState
 	}
 	if !f.SeccompNotify {
 		notes = append(notes, "no seccomp user notification: violations are denied but not reported")
+	}
+	if !f.Root {
+		notes = append(notes, fmt.Sprintf("runs without root: tasks run as uid %d in a user namespace, without bridge networking or cap_add", d.uid))
+		if f.Cgroup == cgroup.ModeNone {
+			notes = append(notes, "no cgroup v2 subtree delegated: limits are not enforced")
+		}
 	}
 	if d.cgroupErr != nil {
 		notes = append(notes, fmt.Sprintf("cgroups unusable: %v", d.cgroupErr))

@@ -3,7 +3,8 @@ package driver
 import (
 	"errors"
 	"fmt"
-	"os"
+	"path"
+	"strings"
 
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/cgroup"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
@@ -32,6 +33,9 @@ type placement struct {
 // the task out of the memory cgroup the agent runs in, which the operator
 // did not ask for, so the task runs without one and an event says so.
 func (d *Driver) placeTask(cfg *nomadplugin.TaskConfig, spec *taskSpec) (*placement, error) {
+	if d.uid != 0 {
+		return d.placeRootless(cfg, spec)
+	}
 	if d.cgroups == nil || d.cgroups.Mode() == cgroup.ModeNone {
 		return &placement{degraded: "no cgroup hierarchy: CPU and memory limits are not enforced and stats come from /proc"}, nil
 	}
@@ -60,21 +64,40 @@ func (d *Driver) placeTask(cfg *nomadplugin.TaskConfig, spec *taskSpec) (*placem
 	return &placement{group: g, own: own}, nil
 }
 
-// createOwnGroup makes a v2 group when the driver may. A rootless driver
-// may only where the hierarchy was delegated to it; EACCES means it was not,
-// which is not an error.
+// createOwnGroup makes a v2 group when the driver may.
 func (d *Driver) createOwnGroup(cfg *nomadplugin.TaskConfig) (*cgroup.Group, bool, error) {
 	if d.cgroups.Mode() != cgroup.ModeV2 {
 		return nil, false, nil
 	}
 	g, err := d.cgroups.Create(cgroup.Own{Parent: ownParent, Name: ownGroupName(cfg)})
 	if err != nil {
-		if d.uid != 0 && errors.Is(err, os.ErrPermission) {
-			return nil, false, nil
-		}
 		return nil, false, err
 	}
 	return g, true, nil
+}
+
+// placeRootless places the task of a driver without root: in a group of
+// its own in the subtree delegated to the driver, or, without one, in no
+// cgroup at all. Nomad's groups belong to root and are never joined.
+func (d *Driver) placeRootless(cfg *nomadplugin.TaskConfig, spec *taskSpec) (*placement, error) {
+	dl := d.delegated
+	if dl == nil {
+		return &placement{degraded: "the driver runs without root and no cgroup v2 subtree is delegated to it: CPU and memory limits are not enforced, stats come from /proc"}, nil
+	}
+	g, err := d.cgroups.Create(cgroup.Own{Parent: path.Join(dl.Parent, ownParent), Name: ownGroupName(cfg), Controllers: dl.Controllers})
+	if err != nil {
+		return nil, fmt.Errorf("cgroup in the delegated subtree /%s: %w", dl.Parent, err)
+	}
+	limits, dropped := dl.limitsWithin(taskLimits(cfg.Resources, spec.Importance))
+	if err := g.SetLimits(limits); err != nil {
+		g.Remove()
+		return nil, fmt.Errorf("cgroup limits: %w", err)
+	}
+	p := &placement{group: g, own: true}
+	if len(dropped) > 0 {
+		p.degraded = fmt.Sprintf("the delegated cgroup subtree /%s offers no %s controller: those limits are not enforced", dl.Parent, strings.Join(dropped, ", "))
+	}
+	return p, nil
 }
 
 // ownGroupName names a driver-made group like Nomad names its own.

@@ -71,6 +71,11 @@ func (d *Driver) prepare(cfg *nomadplugin.TaskConfig) (*taskSpec, identity, erro
 	if err != nil {
 		return nil, identity{}, err
 	}
+	if d.uid != 0 {
+		if err := checkRootless(cfg, spec, d.uid); err != nil {
+			return nil, identity{}, err
+		}
+	}
 	if op.RequireLandlock && sandbox.LandlockABI() == 0 {
 		return nil, identity{}, errors.New("unveil cannot be enforced: Landlock is unavailable and the operator requires it (require_landlock)")
 	}
@@ -175,14 +180,10 @@ func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user ide
 		Hold:       true,
 		HostPID:    spec.HostPID,
 		HostIPC:    spec.HostIPC,
-		HostMount:  spec.HostPID && d.uid != 0,
-		HostUTS:    d.uid != 0,
 		StatusPath: statusPath,
-	}
-	if d.uid != 0 {
-		// nsexec creates no user namespace, and without one an
-		// unprivileged driver may create no other namespace either.
-		nc.HostPID, nc.HostIPC, nc.HostMount = true, true, true
+		// Without root the namespaces need a user namespace of their
+		// own, in which the task keeps the driver's uid.
+		UserNS: d.uid != 0,
 	}
 	if ni := cfg.NetworkIsolation; ni != nil && ni.Mode == nomadplugin.NetworkIsolationGroup && ni.Path != "" {
 		nc.NetNSPath = ni.Path

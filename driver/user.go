@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os/user"
 	"strconv"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
 )
 
 // identity is who a task runs as.
@@ -76,4 +78,19 @@ func lookupIdentity(name string) (identity, error) {
 		}
 	}
 	return id, nil
+}
+
+// checkRootless refuses, before anything is created, what a driver without
+// root cannot give a task: the allocation's network namespace (setns into
+// it needs CAP_SYS_ADMIN in the host's user namespace, which owns it, and
+// the task's user namespace is a child of it) and capabilities (the driver
+// holds none to pass on).
+func checkRootless(cfg *nomadplugin.TaskConfig, spec *taskSpec, agentUID int) error {
+	if ni := cfg.NetworkIsolation; ni != nil && ni.Mode == nomadplugin.NetworkIsolationGroup && ni.Path != "" {
+		return fmt.Errorf("network mode \"bridge\": the driver runs without root (uid %d) and cannot join the allocation's network namespace %s, since that needs CAP_SYS_ADMIN in the host's user namespace; use the host network or run the agent as root", agentUID, ni.Path)
+	}
+	if spec.Caps != 0 {
+		return fmt.Errorf("cap_add %s: the driver runs without root (uid %d) and has no capabilities to pass on; remove cap_add or run the agent as root", capNames(spec.Caps), agentUID)
+	}
+	return nil
 }

@@ -96,17 +96,22 @@ func (d *Driver) resumeSupervisor(h *taskHandle) string {
 
 // listenerReclaimable reports whether a later plugin process could fetch a
 // listener back from a task's init: pidfd_getfd on the non-dumpable init
-// needs CAP_SYS_PTRACE, and Yama's ptrace_scope 3 forbids it outright.
-// Init only holds a copy when it can be reclaimed, because a held listener
-// nobody serves makes the task's denied calls wait instead of failing.
+// needs CAP_SYS_PTRACE over init's user namespace, and Yama's ptrace_scope
+// 3 forbids it outright. A root driver needs the capability itself; an
+// unprivileged one creates each init in a user namespace of its own, over
+// which it holds every capability (and the task none). Init only holds a
+// copy when it can be reclaimed, because a held listener nobody serves
+// makes the task's denied calls wait instead of failing.
 var listenerReclaimable = sync.OnceValue(func() bool {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var caps [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &caps[0]); err != nil || caps[0].Effective&(1<<unix.CAP_SYS_PTRACE) == 0 {
+	if scope, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil && strings.TrimSpace(string(scope)) == "3" {
 		return false
 	}
-	scope, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope")
-	return err != nil || strings.TrimSpace(string(scope)) != "3"
+	if os.Geteuid() != 0 {
+		return true
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var caps [2]unix.CapUserData
+	return unix.Capget(&hdr, &caps[0]) == nil && caps[0].Effective&(1<<unix.CAP_SYS_PTRACE) != 0
 })
 
 // recoverExited records the exit of a task that ended while no driver was

@@ -51,37 +51,50 @@ import (
 
 // forwardedSignals are the signals pledge passes on to the program: the
 // catchable standard ones except the terminal's job-control and window
-// signals, which reach the program directly through its process group,
-// SIGCHLD (about pledge's own child), SIGURG (the Go runtime's preemption
-// signal), SIGPIPE (pledge's own broken stderr) and the synchronous ones.
-// SIGINT and SIGQUIT are caught but dropped, so that pledge outlives a
-// Ctrl-C the program survives. Real-time signals are not forwarded: each
-// signal costs os/signal a round trip to its mask thread at start-up.
+// signals, which reach the program directly through its process group
+// (SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH), SIGCHLD (about
+// pledge's own child), SIGURG (the Go runtime's preemption signal), SIGPIPE
+// (pledge's own broken stderr) and the synchronous ones. Real-time signals
+// are not forwarded.
 var forwardedSignals = []os.Signal{
-	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGUSR1, unix.SIGUSR2,
-	unix.SIGALRM, unix.SIGCONT, unix.SIGVTALRM, unix.SIGPROF, unix.SIGXCPU, unix.SIGXFSZ,
-	unix.SIGIO, unix.SIGPWR, unix.SIGSTKFLT, unix.SIGABRT,
+	unix.SIGHUP, unix.SIGTERM, unix.SIGUSR1, unix.SIGUSR2, unix.SIGALRM, unix.SIGCONT,
+	unix.SIGVTALRM, unix.SIGPROF, unix.SIGXCPU, unix.SIGXFSZ, unix.SIGIO, unix.SIGPWR,
+	unix.SIGSTKFLT, unix.SIGABRT,
 }
+
+// ignoredSignals are the signals pledge ignores while it supervises: the
+// forwarded ones until they are routed, SIGINT and SIGQUIT (so that pledge
+// outlives a Ctrl-C the program survives; the program gets its own copy
+// from the terminal), and SIGPIPE (pledge's reports on a closed stderr).
+var ignoredSignals = append([]os.Signal{unix.SIGINT, unix.SIGQUIT, unix.SIGPIPE}, forwardedSignals...)
 
 // caughtSignals are forwardedSignals routed to a channel (see
 // catchSignals).
 type caughtSignals struct {
-	ch    chan os.Signal
-	ready chan struct{} // closed once they are routed
+	ch chan os.Signal
+	// keepIgnored has bit sig-1 set for each signal pledge was started
+	// with ignored (nohup's SIGHUP), which the program keeps ignoring as
+	// it would across a plain exec. Every other handler is reset.
+	keepIgnored uint64
 }
 
-// catchSignals starts routing forwardedSignals to a channel on another
-// goroutine. Routing is slow (os/signal updates its mask thread once per
-// signal), so Exec starts it as soon as it knows it will fork, and
-// forkAndSupervise waits for it only before the fork: from then on no
-// signal sent to pledge can end it instead of reaching the program. Signals
-// caught before the fork are forwarded right after it.
+// catchSignals makes pledge ignore ignoredSignals, so that none of them can
+// end it instead of reaching the program, and routes forwardedSignals to a
+// channel on another goroutine. The routing is slow (os/signal updates its
+// mask thread once per signal, a round trip of up to 0.1 ms each on a
+// loaded machine), so it overlaps with the rest of the shim and the fork
+// does not wait for it. Residual: a forwarded signal that arrives before
+// its routing is in place (within about a millisecond of the start of Exec)
+// is dropped rather than passed on.
 func catchSignals() *caughtSignals {
-	c := &caughtSignals{ch: make(chan os.Signal, 8), ready: make(chan struct{})}
-	go func() {
-		signal.Notify(c.ch, forwardedSignals...)
-		close(c.ready)
-	}()
+	c := &caughtSignals{ch: make(chan os.Signal, 8)}
+	for sig := 1; sig <= maxSignal; sig++ {
+		if signal.Ignored(unix.Signal(sig)) {
+			c.keepIgnored |= 1 << (sig - 1)
+		}
+	}
+	signal.Ignore(ignoredSignals...)
+	go signal.Notify(c.ch, forwardedSignals...)
 	return c
 }
 
@@ -91,7 +104,7 @@ func forksForSure(p *Policy) bool {
 	return p.SpawnSupervisor && p.NotifyFD < 0 && p.Report && p.Penalty == promises.PenaltyEPERM
 }
 
-// forkAndSupervise forks the program once sigs are caught, serves its notifications and waits
+// forkAndSupervise forks the program (sigs are caught), serves its notifications and waits
 // for it, then exits the way it did. It returns only if the fork or the
 // child's steps before the exec failed, with the error to report. name is
 // the program for messages, report whether violations are written to
@@ -101,11 +114,10 @@ func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path strin
 	if err != nil {
 		return fail(ExitPledge, "socketpair for the program's status", err)
 	}
-	a, err := f.forkArgs(dirfd, path, flags, argv, env, pair[1])
+	a, err := f.forkArgs(dirfd, path, flags, argv, env, pair[1], sigs.keepIgnored)
 	if err != nil {
 		return asError(ExitPledge, "pledge", err)
 	}
-	<-sigs.ready
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		return fail(ExitPledge, "prctl(PR_SET_DUMPABLE, 0)", err)
 	}
@@ -119,7 +131,6 @@ func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path strin
 	if errno != 0 {
 		return fail(ExitPledge, "fork the program", errno)
 	}
-	signal.Ignore(unix.SIGPIPE)
 	go forward(sigs.ch, int(a.pidfd))
 	ctx, stop := context.WithCancel(context.Background())
 	served := f.superviseInProcess(ctx, report)
@@ -138,27 +149,28 @@ func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path strin
 
 // forkArgs prepares what the child needs: exec arguments as C pointers,
 // the hand-off and failure messages, and where to write its pid.
-func (f *filterPlan) forkArgs(dirfd int, path string, flags int, argv, env []string, status int) (*forkArgs, error) {
+func (f *filterPlan) forkArgs(dirfd int, path string, flags int, argv, env []string, status int, keepIgnored uint64) (*forkArgs, error) {
 	pathp, argvp, envp, err := execPointers(path, argv, env)
 	if err != nil {
 		return nil, err
 	}
 	a := &forkArgs{
-		allMask:   ^uint64(0),
-		dfl:       sigaction{handler: sigDFL},
-		ign:       sigaction{handler: sigIGN},
-		fprog:     &f.fprog,
-		flags:     f.flags,
-		sock:      int(f.sup.Fd()),
-		msg:       &f.msg,
-		fdSlot:    (*int32)(unsafe.Pointer(&f.oob[unix.CmsgLen(0)])),
-		status:    status,
-		dirfd:     dirfd,
-		path:      pathp,
-		execFlags: flags,
-		argv:      &argvp[0],
-		envp:      &envp[0],
-		cookie:    f.cookie,
+		allMask:     ^uint64(0),
+		keepIgnored: keepIgnored,
+		dfl:         sigaction{handler: sigDFL},
+		ign:         sigaction{handler: sigIGN},
+		fprog:       &f.fprog,
+		flags:       f.flags,
+		sock:        int(f.sup.Fd()),
+		msg:         &f.msg,
+		fdSlot:      (*int32)(unsafe.Pointer(&f.oob[unix.CmsgLen(0)])),
+		status:      status,
+		dirfd:       dirfd,
+		path:        pathp,
+		execFlags:   flags,
+		argv:        &argvp[0],
+		envp:        &envp[0],
+		cookie:      f.cookie,
 	}
 	iov := &unix.Iovec{Base: (*byte)(unsafe.Pointer(&a.failure))}
 	iov.SetLen(int(unsafe.Sizeof(a.failure)))
@@ -224,11 +236,7 @@ func writeViolation(v supervisor.Violation) {
 // unlike its pid, cannot name another process once it has been reaped.
 func forward(signals <-chan os.Signal, pidfd int) {
 	for s := range signals {
-		sig := s.(syscall.Signal)
-		if sig == unix.SIGINT || sig == unix.SIGQUIT {
-			continue
-		}
-		unix.PidfdSendSignal(pidfd, sig, nil, 0)
+		unix.PidfdSendSignal(pidfd, s.(syscall.Signal), nil, 0)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -110,15 +111,22 @@ func waitStatus(err error) syscall.WaitStatus {
 // TestSignalsForwarded sends signals to pledge while its program sleeps:
 // SIGINT alone (the terminal sends it to the whole group) is dropped, and
 // SIGTERM is forwarded, so the program dies of it and pledge mirrors that
-// after reaping it.
+// after reaping it. pledge is started with SIGHUP ignored, as nohup does;
+// the program keeps ignoring it, and nothing else.
 func TestSignalsForwarded(t *testing.T) {
 	cmd := shimRun{promises: "stdio rpath", report: true, argv: []string{"/bin/sleep", "30"}}.command()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	signal.Ignore(syscall.SIGHUP)
+	err := cmd.Start()
+	signal.Reset(syscall.SIGHUP)
+	if err != nil {
 		t.Fatal(err)
 	}
 	child := waitForChild(t, cmd.Process.Pid, "sleep")
+	if got := ignoredMask(t, child); got != 1<<(syscall.SIGHUP-1) {
+		t.Errorf("program ignores signal mask %#x, want only SIGHUP's %#x", got, 1<<(syscall.SIGHUP-1))
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -129,13 +137,33 @@ func TestSignalsForwarded(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	err = cmd.Wait()
 	if ws := waitStatus(err); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
 		t.Fatalf("pledge: %v, want death by SIGTERM; stderr:\n%s", err, stderr.String())
 	}
 	if err := unix.Kill(child, 0); err != unix.ESRCH {
 		t.Errorf("program %d after pledge ended: %v, want it reaped (ESRCH)", child, err)
 	}
+}
+
+// ignoredMask reads the SigIgn mask of pid from /proc.
+func ignoredMask(t *testing.T, pid int) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return mask
+		}
+	}
+	t.Fatalf("no SigIgn in /proc/%d/status", pid)
+	return 0
 }
 
 // waitForChild returns the pid of parent's child once it runs comm.

@@ -61,7 +61,8 @@ type childFailure struct {
 // take the address of anything on its stack that could escape.
 type forkArgs struct {
 	allMask, oldMask uint64
-	dfl, ign, old    sigaction
+	keepIgnored      uint64 // bit sig-1: the program keeps sig ignored
+	dfl, ign         sigaction
 	pidfd            int32
 
 	fprog    *unix.SockFprog
@@ -112,8 +113,8 @@ func forkChild(a *forkArgs) (pid uintptr, errno syscall.Errno) {
 	return 0, 0
 }
 
-// childMain is the forked child: default signal handlers (signals ignored
-// before Go started stay ignored, as across an exec), the parent's signal
+// childMain is the forked child: default signal handlers (signals pledge
+// was started with ignored stay ignored, as across an exec), the parent's signal
 // mask, its own pid in the filter and the payload, then the filter, the
 // listener hand-off to the parent and execveat, both with the cookie. On a
 // failure it tells the parent which step failed and why, and exits.
@@ -126,10 +127,11 @@ func childMain(a *forkArgs) {
 		if sig == uintptr(unix.SIGKILL) || sig == uintptr(unix.SIGSTOP) {
 			continue
 		}
-		syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&a.dfl)), uintptr(unsafe.Pointer(&a.old)), 8, 0, 0)
-		if a.old.handler == sigIGN {
-			syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&a.ign)), 0, 8, 0, 0)
+		act := &a.dfl
+		if a.keepIgnored&(1<<(sig-1)) != 0 {
+			act = &a.ign
 		}
+		syscall.RawSyscall6(unix.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(act)), 0, 8, 0, 0)
 	}
 	pid, _, _ := syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
 	for i := range len(a.selfK) {

@@ -7,18 +7,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rlimitNames name the resources the CLI sets, for warnings.
-var rlimitNames = map[int]string{
-	unix.RLIMIT_CPU:    "RLIMIT_CPU",
-	unix.RLIMIT_AS:     "RLIMIT_AS",
-	unix.RLIMIT_FSIZE:  "RLIMIT_FSIZE",
-	unix.RLIMIT_NPROC:  "RLIMIT_NPROC",
-	unix.RLIMIT_NOFILE: "RLIMIT_NOFILE",
-}
-
+// rlimitName names the resources the CLI sets, for warnings.
 func rlimitName(r int) string {
-	if n, ok := rlimitNames[r]; ok {
-		return n
+	switch r {
+	case unix.RLIMIT_CPU:
+		return "RLIMIT_CPU"
+	case unix.RLIMIT_AS:
+		return "RLIMIT_AS"
+	case unix.RLIMIT_FSIZE:
+		return "RLIMIT_FSIZE"
+	case unix.RLIMIT_NPROC:
+		return "RLIMIT_NPROC"
+	case unix.RLIMIT_NOFILE:
+		return "RLIMIT_NOFILE"
 	}
 	return "rlimit " + strconv.Itoa(r)
 }

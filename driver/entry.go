@@ -7,7 +7,6 @@ import (
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nsexec"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox"
-	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
 // Main is the whole program of the plugin binary. The binary is its own
@@ -22,9 +21,6 @@ func Main(args []string, version string) int {
 			return shim()
 		case nsexec.InitArg:
 			nsexec.InitMain()
-			return 0
-		case supervisor.Command:
-			supervisor.Main()
 			return 0
 		case ProbeArg:
 			return ProbeMain(args[2:])
@@ -57,7 +53,7 @@ func IsHelper(args []string) bool {
 		return false
 	}
 	switch args[1] {
-	case shimArg, nsexec.InitArg, supervisor.Command, ProbeArg:
+	case shimArg, nsexec.InitArg, ProbeArg:
 		return true
 	}
 	return false

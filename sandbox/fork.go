@@ -132,11 +132,8 @@ func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path strin
 		return fail(ExitPledge, "fork the program", errno)
 	}
 	go forward(sigs.ch, int(a.pidfd))
-	ctx, stop := context.WithCancel(context.Background())
-	served := f.superviseInProcess(ctx, report)
+	f.superviseInProcess(report)
 	ws, err := waitChild(int(pid))
-	stop()
-	<-served
 	if err != nil {
 		return fail(ExitPledge, "wait for the program (pid "+strconv.Itoa(int(pid))+")", err)
 	}
@@ -209,22 +206,22 @@ func (a *forkArgs) bindPID(insns []unix.SockFilter, payload []byte) error {
 	return nil
 }
 
-// superviseInProcess serves the child's notifications on another goroutine
-// until ctx ends; the channel closes when it has stopped.
-func (f *filterPlan) superviseInProcess(ctx context.Context, report bool) <-chan struct{} {
+// superviseInProcess serves the child's notifications on another
+// goroutine. pledge exits once the program has, without waiting for it:
+// every report of the program's calls was written before the call was
+// answered, hence before the program could exit. Descendants that outlive
+// the program lose their supervisor then (see above).
+func (f *filterPlan) superviseInProcess(report bool) {
 	cfg := supervisor.Config{}
 	if report {
 		cfg.Report = writeViolation
 	}
-	done := make(chan struct{})
 	go func() {
-		defer close(done)
-		err := supervisor.Serve(ctx, f.serve, cfg)
-		if err != nil && ctx.Err() == nil && !errors.Is(err, supervisor.ErrNoListener) {
+		err := supervisor.Serve(context.Background(), f.serve, cfg)
+		if err != nil && !errors.Is(err, supervisor.ErrNoListener) {
 			os.Stderr.WriteString("pledge: supervisor: " + err.Error() + "\n")
 		}
 	}()
-	return done
 }
 
 // writeViolation prints a violation's lines to stderr in one write.

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-
-	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
 // roleEnv selects what a re-executed test binary does instead of running
@@ -16,9 +14,6 @@ const roleEnv = "SANDBOX_TEST_ROLE"
 var testRoles = map[string]func(){}
 
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == supervisor.Command {
-		supervisor.Main()
-	}
 	if role := os.Getenv(roleEnv); role != "" {
 		run, ok := testRoles[role]
 		if !ok {

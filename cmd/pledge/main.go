@@ -8,7 +8,6 @@ import (
 
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox"
-	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 	"golang.org/x/sys/unix"
 )
 
@@ -16,9 +15,6 @@ import (
 var version = "devel"
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == supervisor.Command {
-		supervisor.Main() // the violation reporter a sandboxed run spawns
-	}
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -45,14 +45,14 @@ var archCatalogs = sync.OnceValue(func() [2]*archCatalog {
 	var cs [2]*archCatalog
 	for _, a := range []Arch{AMD64, ARM64} {
 		c := &archCatalog{
-			always:     resolve(a, alwaysAllowed),
+			always:     resolve(a, alwaysAllowed()),
 			enosys:     resolveNames(a, forcedENOSYS),
-			fileExec:   resolve(a, fileExecMmap),
-			loaderDone: resolve(a, loaderDone),
+			fileExec:   resolve(a, fileExecMmap()),
+			loaderDone: resolve(a, loaderDone()),
 			cookie:     resolveNames(a, cookieSyscalls),
 		}
 		for bit := range promiseCount {
-			c.promises[bit] = resolve(a, catalog[1<<bit])
+			c.promises[bit] = resolve(a, catalog()[1<<bit])
 		}
 		cs[a] = c
 	}

@@ -28,7 +28,7 @@ type SyscallInfo struct {
 func Describe(a Arch) []PromiseInfo {
 	infos := make([]PromiseInfo, promiseCount)
 	for bit, name := range promiseNames {
-		infos[bit] = PromiseInfo{Name: name, Syscalls: describeRules(a, catalog[1<<bit])}
+		infos[bit] = PromiseInfo{Name: name, Syscalls: describeRules(a, catalog()[1<<bit])}
 	}
 	return infos
 }
@@ -71,7 +71,7 @@ func WriteTable(w io.Writer, a Arch) error {
 	fmt.Fprintf(&b, "# pledge promises on %s\n", a)
 	fmt.Fprintf(&b, "# always: calls from another ABI kill the process; numbers >= %d and %s fail with ENOSYS;\n",
 		firstUnknownSyscall, strings.Join(forcedENOSYS, ", "))
-	fmt.Fprintf(&b, "# allowed under every promise set: %s\n", strings.Join(presentNames(a, alwaysAllowed), ", "))
+	fmt.Fprintf(&b, "# allowed under every promise set: %s\n", strings.Join(presentNames(a, alwaysAllowed()), ", "))
 	for _, p := range Describe(a) {
 		fmt.Fprintf(&b, "\n%s\n", p.Name)
 		for _, s := range p.Syscalls {

@@ -7,17 +7,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 )
 
 // Binaries built once by TestMain: the pledge command and the two probes
-// (the same actions, static Go and dynamic C).
+// (the same actions, static Go and dynamic C), and the libc-free raw probe.
 var (
 	pledgeBin   string
 	staticProbe string
 	dynProbe    string // empty when there is no C compiler
+	rawProbe    string // empty without a C compiler or off x86_64
 )
 
 func TestMain(m *testing.M) {
@@ -55,6 +57,14 @@ func buildBinaries(dir string) error {
 			return fmt.Errorf("cc testdata/probe.c: %v\n%s", err, b)
 		}
 		dynProbe = out
+		if runtime.GOARCH != "amd64" {
+			return nil
+		}
+		raw := filepath.Join(dir, "probe-raw")
+		if b, err := exec.Command(cc, "-static", "-nostdlib", "-fno-stack-protector", "-O", "-o", raw, "testdata/rawprobe.c").CombinedOutput(); err != nil {
+			return fmt.Errorf("cc testdata/rawprobe.c: %v\n%s", err, b)
+		}
+		rawProbe = raw
 	}
 	return nil
 }

@@ -298,3 +298,27 @@ func TestPromiseDistinctions(t *testing.T) {
 		}
 	}
 }
+
+// TestExecDynamicChild: with exec, a dynamic program runs /bin/true (its
+// filter allows file-backed executable mappings for the loader). A static
+// program's filter does not, so the dynamic child it executes needs
+// prot_exec too: without it ld.so cannot map libc and exits 127.
+func TestExecDynamicChild(t *testing.T) {
+	libs := []string{"-v", "rx:/bin/true", "-v", "rx:/lib", "-v", "rx:/lib64", "-v", "rx:/usr/lib", "-v", "r:/etc"}
+	for _, tc := range []struct {
+		probe, promises string
+		want            int
+	}{
+		{dynProbe, "stdio rpath exec", 0},
+		{staticProbe, "stdio rpath exec", 127},
+		{staticProbe, "stdio rpath exec prot_exec", 0},
+	} {
+		if tc.probe == "" {
+			continue
+		}
+		args := append(append([]string{"-p", tc.promises}, libs...), tc.probe, "exec", "/bin/true", "true")
+		if r := runPledge(t, "", args...); r.code != tc.want || r.signal != 0 {
+			t.Errorf("pledge %q: exit %d signal %v, stderr %.400q; want exit %d", args, r.code, r.signal, r.stderr, tc.want)
+		}
+	}
+}

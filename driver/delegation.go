@@ -1,7 +1,6 @@
 package driver
 
 import (
-	"bufio"
 	"os"
 	"path"
 	"path/filepath"
@@ -74,18 +73,12 @@ func findDelegation(host *cgroup.Host) *delegation {
 // ownV2Cgroup is the driver's cgroup in the unified hierarchy, from the
 // "0::" line of /proc/self/cgroup.
 func ownV2Cgroup() (string, bool) {
-	f, err := os.Open("/proc/self/cgroup")
+	groups, err := selfCgroups()
 	if err != nil {
 		return "", false
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if p, ok := strings.CutPrefix(sc.Text(), "0::"); ok && strings.HasPrefix(p, "/") {
-			return path.Clean(p), true
-		}
-	}
-	return "", false
+	p, ok := groups[""]
+	return p, ok
 }
 
 // limitsWithin drops the limits whose controller the delegation lacks, and

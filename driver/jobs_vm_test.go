@@ -16,6 +16,9 @@ const nomadSlice = "/sys/fs/cgroup/nomad.slice"
 // client would: the client creates each task's scope, the driver joins it
 // and writes the limits, and each task reads one limit back.
 func TestVMJobsResources(t *testing.T) {
+	if vmLayout(t) != "v2" {
+		t.Skip("resources.hcl reads the v2 paths; TestVMNomadCgroup checks the same limits on v1")
+	}
 	p, _ := vmLaunch(t)
 	jobs := loadJobs(t)
 	want := map[string]struct {

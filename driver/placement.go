@@ -14,13 +14,21 @@ import (
 // below the unified hierarchy's root.
 const ownParent = "pledge.slice"
 
+// ownV1Parent is where the driver creates them below each v1 hierarchy's
+// root, beside Nomad's /nomad.
+const ownV1Parent = "pledge"
+
 // mib is one MiB in bytes.
 const mib = 1 << 20
 
 // placement is the cgroup a task is started in.
 type placement struct {
 	group *cgroup.Group
-	own   bool
+	// own: the driver created the group, or some of its directories (the
+	// v1 cpuacct and pids directories Nomad does not make), and removes
+	// them when the task is destroyed. Group.Remove deletes only those, so
+	// Nomad's own directories stay for Nomad to remove.
+	own bool
 	// degraded explains, for a task event, why the task runs without a
 	// cgroup; empty when it has one.
 	degraded string
@@ -28,10 +36,8 @@ type placement struct {
 
 // placeTask finds or creates the task's cgroup and writes its limits. The
 // group Nomad created is joined when present. Otherwise the driver creates
-// its own, but only on a unified (v2) hierarchy it may write to: there the
-// task is cloned straight into it. On v1 hosts a driver-made group would move
-// the task out of the memory cgroup the agent runs in, which the operator
-// did not ask for, so the task runs without one and an event says so.
+// its own where it may (see createOwnGroup); where it may not, the task
+// runs without one and an event says why.
 func (d *Driver) placeTask(cfg *nomadplugin.TaskConfig, spec *taskSpec) (*placement, error) {
 	if d.uid != 0 {
 		return d.placeRootless(cfg, spec)
@@ -45,16 +51,16 @@ func (d *Driver) placeTask(cfg *nomadplugin.TaskConfig, spec *taskSpec) (*placem
 		Task:         cfg.Name,
 		Parent:       cfg.Env["NOMAD_PARENT_CGROUP"],
 	})
-	own := false
 	if errors.Is(err, cgroup.ErrNotPresent) {
-		g, own, err = d.createOwnGroup(cfg)
-		if g == nil && err == nil {
-			return &placement{degraded: "the agent created no cgroup for the task and the driver cannot create one here: limits are not enforced"}, nil
+		var why string
+		if g, why, err = d.createOwnGroup(cfg); g == nil && err == nil {
+			return &placement{degraded: "the agent created no cgroup for the task and the driver does not create one here (" + why + "): limits are not enforced and stats come from /proc"}, nil
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
+	own := len(g.State().Created) > 0
 	if err := g.SetLimits(taskLimits(cfg.Resources, spec.Importance)); err != nil {
 		if own {
 			g.Remove()
@@ -64,16 +70,44 @@ func (d *Driver) placeTask(cfg *nomadplugin.TaskConfig, spec *taskSpec) (*placem
 	return &placement{group: g, own: own}, nil
 }
 
-// createOwnGroup makes a v2 group when the driver may.
-func (d *Driver) createOwnGroup(cfg *nomadplugin.TaskConfig) (*cgroup.Group, bool, error) {
-	if d.cgroups.Mode() != cgroup.ModeV2 {
-		return nil, false, nil
+// createOwnGroup makes the driver's own group when Nomad sent none, or
+// says why it may not. On v2 it always may: the task is cloned straight
+// into a new group below pledge.slice. On v1 it may only while the driver
+// itself sits in the root group of every hierarchy the group would use
+// (a pure v1 host whose agent runs unconfined, as in the test VM): then
+// the task leaves no group the operator put the agent in. On a hybrid or
+// systemd host the agent's service has memory and cpu groups of its own
+// (memory:/system.slice/nomad.service); a /pledge group beside them would
+// take the task out of the service's memory limit and accounting, which
+// nobody asked for, so the task stays in the driver's groups instead.
+func (d *Driver) createOwnGroup(cfg *nomadplugin.TaskConfig) (*cgroup.Group, string, error) {
+	parent, name := ownParent, ownGroupName(cfg)
+	if d.cgroups.Mode() == cgroup.ModeV1 {
+		if why := v1Confinement(d.cgroups.Controllers()); why != "" {
+			return nil, why, nil
+		}
+		parent, name = ownV1Parent, cfg.AllocID+"."+cfg.Name
 	}
-	g, err := d.cgroups.Create(cgroup.Own{Parent: ownParent, Name: ownGroupName(cfg)})
+	g, err := d.cgroups.Create(cgroup.Own{Parent: parent, Name: name})
 	if err != nil {
-		return nil, false, err
+		return nil, "", err
 	}
-	return g, true, nil
+	return g, "", nil
+}
+
+// v1Confinement names the first v1 hierarchy in which the driver is not
+// in the root group, "" when it is in the root of all of them.
+func v1Confinement(controllers []string) string {
+	groups, err := selfCgroups()
+	if err != nil {
+		return fmt.Sprintf("its own cgroups are unknown: %v", err)
+	}
+	for _, c := range controllers {
+		if p, ok := groups[c]; ok && p != "/" {
+			return fmt.Sprintf("the driver runs in the v1 %s cgroup %s, which a group of its own would take the task out of", c, p)
+		}
+	}
+	return ""
 }
 
 // placeRootless places the task of a driver without root: in a group of

@@ -2,6 +2,7 @@ package driver_test
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,19 +14,33 @@ import (
 // enforce memory limits, which this project allows only in a throwaway VM
 // (scripts/test-vm.sh sets PLEDGE_VM_TEST=1 and PLEDGE_VM_CGROUP).
 
-// vmLaunch launches the plugin in the VM, or skips elsewhere. The driver
-// creates its own groups only on cgroup v2.
+// vmLaunch launches the plugin in the VM, or skips elsewhere.
 func vmLaunch(t *testing.T) (*plugintest.Plugin, string) {
+	t.Helper()
+	vmLayout(t)
+	return launch(t, "")
+}
+
+// vmLayout is the cgroup layout the VM booted, "v2" or "v1"; it skips
+// outside the VM. Once asked to run, a wrong environment is a failure.
+func vmLayout(t *testing.T) string {
 	t.Helper()
 	if os.Getenv("PLEDGE_VM_TEST") != "1" {
 		t.Skip("creates cgroups and enforces memory limits: runs only in the VM (PLEDGE_VM_TEST=1)")
 	}
-	if os.Getenv("PLEDGE_VM_CGROUP") != "v2" {
-		t.Skip("the driver creates its own task cgroups only on cgroup v2")
+	layout := os.Getenv("PLEDGE_VM_CGROUP")
+	if layout != "v1" && layout != "v2" {
+		t.Fatalf("PLEDGE_VM_CGROUP=%q: want v1 or v2 (the layout the VM booted)", layout)
 	}
-	return launch(t, "")
+	if os.Geteuid() != 0 {
+		t.Fatal("PLEDGE_VM_TEST=1 but not running as root")
+	}
+	return layout
 }
 
+// TestVMOwnCgroupPlacementAndStats: without a cgroup from Nomad the driver
+// creates its own (the VM's test process sits in the root group of every
+// hierarchy, so on v1 too), puts the task in it and removes it on destroy.
 func TestVMOwnCgroupPlacementAndStats(t *testing.T) {
 	p, _ := vmLaunch(t)
 	task := start(t, p, plugintest.TaskOptions{CPU: 500, MemoryMB: 64, Config: `
@@ -36,15 +51,30 @@ unveil   = ["r:/proc/self/cgroup"]`})
 	if res := wait(t, task); res.GetExitCode() != 0 {
 		t.Fatalf("exit %+v, stderr %q", res, task.Stderr.String())
 	}
-	want := "0::/pledge.slice/" + task.Config.GetAllocId() + ".task.scope"
-	if err := task.Stdout.Wait(want, 5*time.Second); err != nil {
-		t.Fatalf("task not in its own cgroup: %v (stdout %q)", err, task.Stdout.String())
+	alloc := task.Config.GetAllocId()
+	want := map[string]string{"": "/pledge.slice/" + alloc + ".task.scope"}
+	if vmLayout(t) == "v1" {
+		want = map[string]string{}
+		for _, c := range []string{"freezer", "cpu", "cpuacct", "memory", "cpuset", "pids"} {
+			want[c] = "/pledge/" + alloc + ".task"
+		}
+	}
+	for c, dir := range want {
+		line := ":" + c + ":" + dir + "\n"
+		if c == "" {
+			line = "0::" + dir + "\n"
+		}
+		if err := task.Stdout.Wait(line, 5*time.Second); err != nil {
+			t.Errorf("task not in its own %s cgroup: %v (stdout %q)", hierarchyName(c), err, task.Stdout.String())
+		}
 	}
 	if err := task.Destroy(true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat("/sys/fs/cgroup/pledge.slice/" + task.Config.GetAllocId() + ".task.scope"); !os.IsNotExist(err) {
-		t.Errorf("the driver's cgroup survived DestroyTask: %v", err)
+	for c, dir := range want {
+		if _, err := os.Stat(filepath.Join(cgroupRoot, c, dir)); !os.IsNotExist(err) {
+			t.Errorf("the driver's %s cgroup survived DestroyTask: %v", hierarchyName(c), err)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -17,6 +18,14 @@ import (
 // the task's exit status and exits with the task's code (128+signal when a
 // signal killed it). It never returns.
 func InitMain() {
+	// A package init elsewhere in the binary may have locked the main
+	// goroutine to the main thread (the sandbox shim's does). Init needs no
+	// particular thread, and a locked main goroutine turns every hand-off
+	// to another goroutine into OS thread switches: os/signal enables each
+	// signal through such a hand-off.
+	runtime.UnlockOSThread()
+	// Init never reports a memory profile; sampling only adds to its heap.
+	runtime.MemProfileRate = 0
 	os.Exit(runInit())
 }
 
@@ -28,16 +37,21 @@ func runInit() int {
 		fmt.Fprintf(os.Stderr, "nsexec init: close_range: %v\n", err)
 		return 1
 	}
-	// Handlers for every signal before the shim exists, so none sent right
-	// after Start returns is lost; SIGCHLD is init's own.
 	signals := make(chan os.Signal, 64)
-	signal.Notify(signals)
+	catchIgnored(signals)
 	spec, err := readSpec()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "nsexec init: %v\n", err)
 		return 1
 	}
 	task, err := launch(spec)
+	if err == nil {
+		// Handlers for every signal before the setup result, so none
+		// sent after Start returns is lost; SIGCHLD is init's own.
+		// Enabling them one by one costs milliseconds, spent while the
+		// shim starts.
+		signal.Notify(signals)
+	}
 	if err := sendFrame(controlFD, errorText(err)); err != nil {
 		fmt.Fprintf(os.Stderr, "nsexec init: report setup result: %v\n", err)
 	}
@@ -55,6 +69,20 @@ func runInit() int {
 		fmt.Fprintf(os.Stderr, "nsexec init: record %v: %v\n", status, err)
 	}
 	return status.Code
+}
+
+// catchIgnored catches the signals init inherited ignored before the shim
+// starts: the exec gives a caught signal its default disposition but keeps
+// an ignored one ignored, and the task must not inherit what happened to
+// be ignored in the agent (a nohup'd agent ignores SIGHUP). The Go runtime
+// leaves only SIGHUP and SIGINT ignored when inherited so; it handles
+// every other signal itself from the start, so that the exec resets them.
+func catchIgnored(signals chan<- os.Signal) {
+	for _, s := range []os.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if signal.Ignored(s) {
+			signal.Notify(signals, s)
+		}
+	}
 }
 
 func readSpec() (*initSpec, error) {
@@ -138,6 +166,10 @@ func setup(spec *initSpec) error {
 // every child (the task, and orphans re-parented to init) until the task
 // has ended.
 func superviseTask(task int, signals <-chan os.Signal) ExitStatus {
+	// A shim that ended before SIGCHLD was caught sent none.
+	if status, ended := reapChildren(task); ended {
+		return status
+	}
 	for sig := range signals {
 		s, _ := sig.(syscall.Signal)
 		if s != syscall.SIGCHLD {

@@ -85,6 +85,10 @@ func runShim(role string, args []string) int {
 		<-usr1
 		fmt.Println(int(getInitFD()))
 		return 0
+	case "sigign":
+		// Prints the signals it started with ignored (SigIgn).
+		fmt.Println(procStatusField("SigIgn"))
+		return 0
 	case "tty":
 		// Prints whether it leads its session and has a controlling
 		// terminal.
@@ -222,4 +226,15 @@ func getInitFD() unix.Errno {
 	}
 	unix.Close(fd)
 	return 0
+}
+
+// procStatusField is one field of /proc/self/status, "" when absent.
+func procStatusField(key string) string {
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && k == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -157,6 +158,27 @@ func TestExitStatusRecorded(t *testing.T) {
 				t.Errorf("status file holds %q (%v), want %q", b, err, tc.file)
 			}
 		})
+	}
+}
+
+// TestShimStartsWithDefaultSignals: signals the driver ignores (a nohup'd
+// agent ignores SIGHUP) are not ignored in the task, although init enables
+// most of its handlers only after starting the shim.
+func TestShimStartsWithDefaultSignals(t *testing.T) {
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT)
+	t.Cleanup(func() { signal.Reset(syscall.SIGHUP, syscall.SIGINT) })
+	tk := startTask(t, Config{}, "sigign")
+	mask, err := strconv.ParseUint(tk.line(t), 16, 64)
+	if err != nil {
+		t.Fatalf("SigIgn of the shim: %v", err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if mask&(1<<(sig-1)) != 0 {
+			t.Errorf("the shim started with %v ignored (SigIgn %016x)", sig, mask)
+		}
+	}
+	if st, err := tk.wait(t); err != nil || st != (ExitStatus{}) {
+		t.Errorf("Wait = %v, %v; want exit code 0", st, err)
 	}
 }
 

@@ -17,9 +17,10 @@ import (
 )
 
 // The benchmarks measure the plugin an operator installs: bin/nomad-pledge-driver
-// as `make build` makes it (`make bench` builds first). Without it they fall
-// back to this test binary, which is the same driver with the test code
-// linked in, and say so.
+// as `make build` makes it (`make bench` builds first), or the binary named
+// by PLEDGE_BENCH_BINARY (to compare builds side by side). Without either
+// they fall back to this test binary, which is the same driver with the
+// test code linked in, and say so.
 
 // sleepTask is the benchmark workload: a task that only sleeps.
 const sleepTask = `
@@ -47,15 +48,26 @@ func benchPlugin(b *testing.B) *plugintest.Plugin {
 	return p
 }
 
+// benchBinaryEnv names the plugin binary to measure instead of
+// ../bin/nomad-pledge-driver.
+const benchBinaryEnv = "PLEDGE_BENCH_BINARY"
+
 // benchBinary links the installed plugin (or this test binary) into a
 // plugin_dir under the driver's name.
 func benchBinary(b *testing.B) string {
 	b.Helper()
-	src, err := filepath.Abs("../bin/nomad-pledge-driver")
+	src := os.Getenv(benchBinaryEnv)
+	if src == "" {
+		src = "../bin/nomad-pledge-driver"
+	}
+	src, err := filepath.Abs(src)
 	if err != nil {
 		b.Fatal(err)
 	}
 	if _, err := os.Stat(src); err != nil {
+		if os.Getenv(benchBinaryEnv) != "" {
+			b.Fatalf("%s=%s: %v", benchBinaryEnv, src, err)
+		}
 		if src, err = os.Executable(); err != nil {
 			b.Fatal(err)
 		}

@@ -175,8 +175,10 @@ var catalog = sync.OnceValue(func() map[Set][]rule {
 			when("ioctl", oneOf(1, "request", fionread, fionbio, fioclex, fionclex)),
 			when("kill", equalsSelf(0, "pid")),
 			when("tgkill", equalsSelf(0, "tgid")),
+			// PR_SET_VMA only names anonymous memory (the Go runtime
+			// does it at start-up since Go 1.25); the reference predates it.
 			when("prctl", oneOf(0, "option", prSetName, prGetName, prGetSeccomp, prSetSeccomp,
-				prCapbsetRead, prCapbsetDrop, prSetNoNewPrivs)),
+				prCapbsetRead, prCapbsetDrop, prSetNoNewPrivs, prSetVMA)),
 			when("clone", hasAll(0, "flags", []sym{cloneVM, cloneFS, cloneFiles, cloneSighand, cloneThread}, cloneForbidden)),
 			when("prlimit64", isNull(2, "new_limit")),
 		),

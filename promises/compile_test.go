@@ -191,6 +191,9 @@ var argumentCases = []callCase{
 	{set: "stdio", syscall: "prctl", args: [6]uint64{38, 1}, want: allowed},
 	{set: "stdio", syscall: "prctl", args: [6]uint64{39}, want: eperm},
 	{set: "stdio", syscall: "prctl", args: [6]uint64{4}, want: eperm},
+	{set: "stdio", syscall: "prctl", args: [6]uint64{0x53564d41, 0}, want: allowed}, // PR_SET_VMA, PR_SET_VMA_ANON_NAME
+	{set: "rpath", syscall: "prctl", args: [6]uint64{0x53564d41, 0}, want: eperm},
+	{set: "stdio", syscall: "prctl", args: [6]uint64{0x59616d61}, want: eperm}, // PR_SET_PTRACER
 	{set: "stdio", syscall: "prctl", args: [6]uint64{1}, want: eperm},
 	{set: "stdio", syscall: "prctl", args: [6]uint64{LoaderDoneOption}, want: eperm},
 	// prlimit64: read-only in stdio.
@@ -370,12 +373,15 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-// sizeBudgets are the instruction-count targets of issue 2.
+// sizeBudgets are the instruction-count targets of issue 2. "stdio rpath"
+// met its target of 120 with the reference's prctl options; allowing
+// PR_SET_VMA in stdio (without it every Go 1.25+ program is reported, and
+// killed under the kill penalty, at start-up) costs one more instruction.
 var sizeBudgets = []struct {
 	set string
 	max int
 }{
-	{"stdio rpath", 120},
+	{"stdio rpath", 121},
 	{"stdio rpath wpath cpath dpath flock fattr inet unix dns tty recvfd proc exec id unveil sendfd settime prot_exec vminfo tmppath chown anet", 400},
 }
 

@@ -76,6 +76,7 @@ var (
 	prCapbsetRead   = sym{"PR_CAPBSET_READ", 23}
 	prCapbsetDrop   = sym{"PR_CAPBSET_DROP", 24}
 	prSetNoNewPrivs = sym{"PR_SET_NO_NEW_PRIVS", 38}
+	prSetVMA        = sym{"PR_SET_VMA", 0x53564d41}
 	prLoaderDoneSym = sym{"LoaderDoneOption", LoaderDoneOption}
 )
 

@@ -133,16 +133,11 @@ func (c promiseCase) check(t *testing.T, r probeRun) {
 		set += " " + c.promise
 	}
 	var env []string
-	// The Go runtime (1.25 and later) names its mappings with
-	// prctl(PR_SET_VMA), which no promise grants, and reads
-	// transparent_hugepage/hpage_pmd_size: fatal under -k. The first is a
-	// GODEBUG setting, the second needs rpath.
+	// The Go runtime reads transparent_hugepage/hpage_pmd_size at start-up,
+	// which needs rpath: fatal under -k without it.
 	goRuntimeKilled := r.kind == "static" && r.kill && c.promise == "rpath"
-	if r.kind == "static" && r.kill {
-		env = append(os.Environ(), "GODEBUG=decoratemappings=0")
-		if !strings.Contains(set, "rpath") && c.promise != "rpath" {
-			set += " rpath"
-		}
+	if r.kind == "static" && r.kill && !strings.Contains(set, "rpath") && c.promise != "rpath" {
+		set += " rpath"
 	}
 	args := []string{"-p", strings.TrimSpace(set)}
 	if r.kill {
@@ -267,7 +262,7 @@ func TestInt80(t *testing.T) {
 	for kind, probe := range probes(t) {
 		for _, penalty := range [][]string{nil, {"-k"}} {
 			args := append(slices.Clone(penalty), "-p", all, "-v", "rwxc:"+filepath.Dir(probe), probe, "int80")
-			r := runPledgeEnv(t, "", append(os.Environ(), "GODEBUG=decoratemappings=0"), args...)
+			r := runPledgeEnv(t, "", nil, args...)
 			if r.signal != syscall.SIGSYS || !strings.Contains(r.stderr, reachedMark) {
 				t.Errorf("%s: pledge %q: exit %d signal %v, stderr %q; want SIGSYS at int $0x80", kind, args, r.code, r.signal, r.stderr)
 			}

@@ -44,11 +44,12 @@ func delegate(t *testing.T, dir string, uid int, controllers string) {
 	}
 }
 
-// enterCgroup moves the test process into dir, so that the plugin it
-// launches starts there, and back into its own group after the test.
-func enterCgroup(t *testing.T, dir string) {
+// enterCgroup moves the test process into dir of the hierarchy of
+// controller ("" for v2), so that the plugin it launches starts there, and
+// back into its own group after the test.
+func enterCgroup(t *testing.T, controller, dir string) {
 	t.Helper()
-	back := filepath.Join(cgroupRoot, procCgroups(t, os.Getpid())[""])
+	back := filepath.Join(cgroupRoot, controller, procCgroups(t, os.Getpid())[controller])
 	self := strconv.Itoa(os.Getpid())
 	writeCgroupFile(t, dir, "cgroup.procs", self)
 	t.Cleanup(func() { writeCgroupFile(t, back, "cgroup.procs", self) })
@@ -69,7 +70,7 @@ func TestVMRootlessDelegated(t *testing.T) {
 	leaf := filepath.Join(subtree, "agent")
 	delegate(t, leaf, nobody, "")
 	t.Cleanup(func() { os.Remove(filepath.Join(subtree, "pledge.slice")) })
-	enterCgroup(t, leaf)
+	enterCgroup(t, "", leaf)
 	p, _ := launchRootless(t)
 
 	fp, err := p.Fingerprints.Wait(0, 5*time.Second, nil)
@@ -155,7 +156,7 @@ func TestVMRootlessPartialDelegation(t *testing.T) {
 	leaf := filepath.Join(subtree, "agent")
 	delegate(t, leaf, nobody, "")
 	t.Cleanup(func() { os.Remove(filepath.Join(subtree, "pledge.slice")) })
-	enterCgroup(t, leaf)
+	enterCgroup(t, "", leaf)
 	p, _ := launchRootless(t)
 
 	task := start(t, p, plugintest.TaskOptions{CPU: 500, MemoryMB: 64, Config: `

@@ -1,6 +1,7 @@
 package driver_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin/plugintest"
+	driverpb "github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin/proto/drivers"
 )
 
 // These tests let the driver create cgroups, move tasks into them and
@@ -74,6 +76,49 @@ unveil   = ["r:/proc/self/cgroup"]`})
 	for c, dir := range want {
 		if _, err := os.Stat(filepath.Join(cgroupRoot, c, dir)); !os.IsNotExist(err) {
 			t.Errorf("the driver's %s cgroup survived DestroyTask: %v", hierarchyName(c), err)
+		}
+	}
+}
+
+// TestVMV1ConfinedDriverCreatesNoGroup: on v1, a driver that runs in a
+// memory cgroup of its own (as an agent in a systemd service on a hybrid
+// host) creates no group when Nomad sent none, because that would take the
+// task out of the agent's memory limit; the task stays in the driver's
+// groups and an event says why.
+func TestVMV1ConfinedDriverCreatesNoGroup(t *testing.T) {
+	if vmLayout(t) != "v1" {
+		t.Skip("on cgroup v2 the driver always creates its own group below pledge.slice")
+	}
+	agent := filepath.Join(cgroupRoot, "memory", fmt.Sprintf("pledge-agent-%d.service", os.Getpid()))
+	if err := os.Mkdir(agent, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := os.Remove(agent); err != nil {
+			t.Errorf("removing the agent's memory cgroup: %v", err)
+		}
+	})
+	enterCgroup(t, "memory", agent)
+	p, _ := vmLaunch(t)
+	task := start(t, p, plugintest.TaskOptions{MemoryMB: 64, Config: `
+command  = "/bin/cat"
+args     = ["/proc/self/cgroup"]
+promises = "stdio rpath"
+unveil   = ["r:/proc/self/cgroup"]`})
+	if res := wait(t, task); res.GetExitCode() != 0 {
+		t.Fatalf("exit %+v, stderr %q", res, task.Stderr.String())
+	}
+	if err := task.Stdout.Wait(":memory:"+strings.TrimPrefix(agent, cgroupRoot+"/memory")+"\n", 5*time.Second); err != nil {
+		t.Errorf("task left the agent's memory cgroup: %v (stdout %q)", err, task.Stdout.String())
+	}
+	if _, err := p.Events.Wait(0, 5*time.Second, func(e *driverpb.DriverTaskEvent) bool {
+		return e.GetTaskId() == task.ID() && strings.Contains(e.GetMessage(), "runs in the v1 memory cgroup")
+	}); err != nil {
+		t.Errorf("no event saying why the task has no cgroup: %v", err)
+	}
+	for _, c := range []string{"freezer", "cpu", "memory"} {
+		if _, err := os.Stat(filepath.Join(cgroupRoot, c, "pledge", task.Config.GetAllocId()+".task")); !os.IsNotExist(err) {
+			t.Errorf("the driver created a %s group: %v", c, err)
 		}
 	}
 }

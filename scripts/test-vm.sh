@@ -11,6 +11,11 @@
 # already ran on the host, and emulated guests are slow. Test binaries are
 # compiled on the host (go-test-in-vm.sh).
 #
+# The test binaries always run with -v, so that each layout ends with a
+# summary of what ran where (package, tests passed, tests skipped): a test
+# that skips in a layout it should run in shows up there. The whole output
+# is printed when a layout fails, or always with PLEDGE_VM_VERBOSE=1.
+#
 # The 6.1 kernel gets its own run-in-vm cache directory: run-in-vm keeps one
 # initramfs per cache, so sharing one cache with runs of the default kernel
 # (this script's v2 run, or anyone else's) would delete it under a booting VM.
@@ -20,7 +25,7 @@
 #   PLEDGE_VM_V1_KERNEL  Debian kernel package for the v1 run
 #                        (default linux-image-6.1.0-56-amd64)
 #   PLEDGE_VM_LAYOUTS    layouts to run (default "v2 v1")
-#   PLEDGE_VM_VERBOSE=1  pass -v to the test binaries
+#   PLEDGE_VM_VERBOSE=1  print the test binaries' whole -v output
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,8 +33,27 @@ VM=../shared/vm/go-test-in-vm.sh
 PKGS=(./cgroup/... ./driver/... ./nsexec/...)
 V1_KERNEL=${PLEDGE_VM_V1_KERNEL:-linux-image-6.1.0-56-amd64}
 V1_CACHE=${RUN_IN_VM_CACHE:-/var/cache/run-in-vm}-$V1_KERNEL
-TFLAGS=(-run "${PLEDGE_VM_RUN:-^TestVM}" -timeout 4m)
-[[ ${PLEDGE_VM_VERBOSE:-} == 1 ]] && TFLAGS+=(-v)
+TFLAGS=(-run "${PLEDGE_VM_RUN:-^TestVM}" -timeout 4m -v)
+LOG=$(mktemp "${TMPDIR:-/tmp}/test-vm.XXXXXX")
+trap 'rm -f "$LOG"' EXIT
+
+# summarize prints one line per package of a -v log: top-level tests
+# passed, skipped and failed.
+summarize() {
+	awk -v layout="$1" '
+	/^--- PASS: / { pass++; next }
+	/^--- SKIP: / { skip = skip " " $3; next }
+	/^--- FAIL: / { fail = fail " " $3; next }
+	/^(ok|FAIL)[ \t]+[a-z]/ {
+		pkg = $2; sub(/.*\//, "", pkg)
+		printf "   %s %-7s %2d passed", layout, pkg, pass
+		if (skip != "") printf ", skipped:%s", skip
+		if (fail != "") printf ", FAILED:%s", fail
+		if ($0 ~ /build failed/) printf " (build failed)"
+		printf "\n"
+		pass = 0; skip = ""; fail = ""
+	}' "$2"
+}
 
 # Only packages that exist yet: a pattern that matches nothing is not a
 # failure, a package that does not build is.
@@ -58,7 +82,13 @@ for layout in ${PLEDGE_VM_LAYOUTS:-v2 v1}; do
 	esac
 	echo "== cgroup $layout VM: ${present[*]}"
 	start=$SECONDS
-	if ! "$VM" "${vmopts[@]}" "${present[@]}" -- "${TFLAGS[@]}"; then
+	ok=1
+	"$VM" "${vmopts[@]}" "${present[@]}" -- "${TFLAGS[@]}" >"$LOG" 2>&1 || ok=0
+	if [[ $ok == 0 || ${PLEDGE_VM_VERBOSE:-} == 1 ]]; then
+		cat "$LOG"
+	fi
+	summarize "$layout" "$LOG"
+	if [[ $ok == 0 ]]; then
 		echo "== cgroup $layout VM: FAIL" >&2
 		rc=1
 	fi

@@ -226,8 +226,9 @@ func vmAlloc(n int) string {
 // creates, on cgroup v2 and v1: the task joins every hierarchy, the driver
 // writes the limits (memory and memory_max, CPU shares scaled by
 // importance, reserved cores) and reads stats from the group, an OOM kill
-// is reported, and StopTask kills the whole group (v2 cgroup.kill, v1
-// freeze and SIGKILL) so that the client can remove it.
+// is reported, StopTask kills the whole group (v2 cgroup.kill, v1 freeze
+// and SIGKILL) so that the client can remove it, also after the plugin
+// was restarted.
 func TestVMNomadCgroup(t *testing.T) {
 	p, bin := vmLaunch(t)
 
@@ -297,6 +298,26 @@ pid_mode = "host"`}))
 		}
 		if nc.v1 {
 			nc.checkLimits(t, map[string]map[string]string{"freezer": {"freezer.state": "THAWED"}})
+		}
+		destroyAndCheck(t, task, nc)
+	})
+
+	t.Run("recovered task stopped through its group", func(t *testing.T) {
+		nc := newNomadCgroup(t, vmAlloc(4), "kept", "")
+		task := start(t, p, nc.options(plugintest.TaskOptions{AllocID: vmAlloc(4), Name: "kept", MemoryMB: 64, Config: `
+command  = "/bin/sleep"
+args     = ["3600"]
+promises = "stdio rpath"`}))
+		sleeper := waitForProgram(t, task, "sleep")
+		if err := p.KillAndRecover(task); err != nil {
+			t.Fatal(err)
+		}
+		nc.checkMember(t, sleeper)
+		if err := task.Stop(time.Second, "SIGKILL"); err != nil {
+			t.Fatal(err)
+		}
+		if res := wait(t, task); res.GetSignal() != int32(syscall.SIGKILL) {
+			t.Errorf("exit %+v, want SIGKILL", res)
 		}
 		destroyAndCheck(t, task, nc)
 	})

@@ -29,7 +29,9 @@ type driverState struct {
 	StatusPath string `json:"status_path"`
 	// Cgroup is nil when the task runs without a cgroup.
 	Cgroup *cgroup.State `json:"cgroup,omitempty"`
-	// OwnCgroup: the driver created the cgroup and removes it on destroy.
+	// OwnCgroup: the driver created the cgroup, or some of its directories
+	// (the v1 cpuacct and pids ones Nomad does not make), and removes those
+	// on destroy.
 	OwnCgroup bool      `json:"own_cgroup,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	// Rootless: the task runs in a user namespace as the agent's user.

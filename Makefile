@@ -9,9 +9,11 @@ VM      := ../shared/vm/go-test-in-vm.sh
 
 all: build
 
+# grpcnotrace keeps golang.org/x/net/trace (and its package init) out of the
+# plugin binary, which every per-task init and shim re-executes.
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/pledge ./cmd/pledge
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/nomad-pledge-driver ./cmd/nomad-pledge-driver
+	$(GO) build -trimpath -tags grpcnotrace -ldflags '$(LDFLAGS)' -o bin/nomad-pledge-driver ./cmd/nomad-pledge-driver
 
 demo: build
 	./scripts/demo.sh

@@ -51,11 +51,11 @@ func runShim(role string, args []string) int {
 	case "signal-self":
 		n, _ := strconv.Atoi(args[0])
 		unix.Kill(os.Getpid(), unix.Signal(n))
-		select {}
+		blockForever()
 	case "wait":
 		// No handler for anything: default dispositions apply.
 		fmt.Println("ready")
-		select {}
+		blockForever()
 	case "stubborn":
 		return stubborn()
 	case "usr1-exit":
@@ -99,6 +99,17 @@ func runShim(role string, args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "unknown test shim role %q\n", role)
 	return 2
+}
+
+// blockForever waits for a signal to end the process. It blocks in
+// pause(2), not in select {}: a pure-Go binary (CGO_ENABLED=0) whose only
+// goroutine blocks in select {} dies at once of "all goroutines are asleep
+// - deadlock!" (exit 2), racing the signal the test sends; a goroutine in
+// a system call keeps the runtime's deadlock check quiet.
+func blockForever() {
+	for {
+		unix.Pause()
+	}
 }
 
 // report prints what the task sees of its namespaces.

@@ -72,6 +72,9 @@ var ignoredSignals = append([]os.Signal{unix.SIGINT, unix.SIGQUIT, unix.SIGPIPE}
 // catchSignals).
 type caughtSignals struct {
 	ch chan os.Signal
+	// routed is closed once ch receives forwardedSignals; until then
+	// they are ignored, and dropped.
+	routed chan struct{}
 	// keepIgnored has bit sig-1 set for each signal pledge was started
 	// with ignored (nohup's SIGHUP), which the program keeps ignoring as
 	// it would across a plain exec. Every other handler is reset.
@@ -82,21 +85,30 @@ type caughtSignals struct {
 // end it instead of reaching the program, and routes forwardedSignals to a
 // channel on another goroutine. The routing is slow (os/signal updates its
 // mask thread once per signal, a round trip of up to 0.1 ms each on a
-// loaded machine), so it overlaps with the rest of the shim and the fork
-// does not wait for it. Residual: a forwarded signal that arrives before
-// its routing is in place (within about a millisecond of the start of Exec)
-// is dropped rather than passed on.
+// loaded machine, and the goroutine may wait far longer for a CPU), so it
+// overlaps with the rest of the shim, and the fork waits for it (see
+// waitRouted): a signal sent once the program exists is always passed on.
+// Residual: a forwarded signal that arrives before its routing is in place,
+// hence before the program exists, is dropped.
 func catchSignals() *caughtSignals {
-	c := &caughtSignals{ch: make(chan os.Signal, 8)}
+	c := &caughtSignals{ch: make(chan os.Signal, 8), routed: make(chan struct{})}
 	for sig := 1; sig <= maxSignal; sig++ {
 		if signal.Ignored(unix.Signal(sig)) {
 			c.keepIgnored |= 1 << (sig - 1)
 		}
 	}
 	signal.Ignore(ignoredSignals...)
-	go signal.Notify(c.ch, forwardedSignals...)
+	go func() {
+		signal.Notify(c.ch, forwardedSignals...)
+		close(c.routed)
+	}()
 	return c
 }
+
+// waitRouted returns once forwardedSignals reach c.ch. Forking before that
+// would let a signal sent to pledge after the program started fall on
+// pledge's ignored disposition and never reach the program.
+func (c *caughtSignals) waitRouted() { <-c.routed }
 
 // forksForSure says whether Exec will fork for p whatever the program: a
 // supervisor of its own is needed for reporting.
@@ -121,6 +133,7 @@ func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path strin
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		return fail(ExitPledge, "prctl(PR_SET_DUMPABLE, 0)", err)
 	}
+	sigs.waitRouted()
 	syscall.ForkLock.Lock()
 	pid, errno := forkChild(a)
 	syscall.ForkLock.Unlock()

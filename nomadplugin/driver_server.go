@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin/proto/drivers"
@@ -133,12 +134,19 @@ func (s *driverServer) TaskStats(req *pb.TaskStatsRequest, stream pb.Driver_Task
 }
 
 // TaskEvents streams events of all tasks; the agent keeps it open for the
-// plugin's lifetime.
+// plugin's lifetime. Events published before the stream subscribed are not
+// sent, and opening a stream returns to the client before this handler
+// runs, so the (empty) response headers go out once it has subscribed: a
+// client that must see every event of the tasks it starts next waits for
+// them (plugintest does; the agent ignores them).
 func (s *driverServer) TaskEvents(_ *pb.TaskEventsRequest, stream pb.Driver_TaskEventsServer) error {
 	ctx := stream.Context()
 	ch, err := s.d.TaskEvents(ctx)
 	if err != nil {
 		return statusError(err)
+	}
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
 	}
 	return forward(ctx, ch, func(e TaskEvent) error {
 		if e.Timestamp.IsZero() {

@@ -230,7 +230,11 @@ func (p *Plugin) Relaunch() error {
 }
 
 // openStreams opens Fingerprint and TaskEvents concurrently on proc, as
-// the agent's fingerprint and event loops do.
+// the agent's fingerprint and event loops do, and waits for TaskEvents'
+// response headers: opening a stream returns before the plugin's handler
+// runs, and the plugin sends them once the stream is subscribed, so no
+// event of a task started after Launch or Relaunch is lost (a plugin drops
+// events published while no stream is subscribed).
 func (p *Plugin) openStreams(proc *process) error {
 	fp, err := proc.driver.Fingerprint(proc.ctx, &driverpb.FingerprintRequest{})
 	if err != nil {
@@ -240,9 +244,28 @@ func (p *Plugin) openStreams(proc *process) error {
 	if err != nil {
 		return rpcError("TaskEvents", err)
 	}
+	if err := waitSubscribed(ev, p.opts.Timeout); err != nil {
+		return err
+	}
 	go p.Fingerprints.pump(fp.Recv)
 	go p.Events.pump(ev.Recv)
 	return nil
+}
+
+// waitSubscribed returns once the plugin sent ev's response headers, or
+// an error if it did not within timeout.
+func waitSubscribed(ev grpc.ClientStream, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := ev.Header()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return rpcError("TaskEvents", err)
+	case <-time.After(timeout):
+		return fmt.Errorf("TaskEvents: no response headers within %v: the plugin must send them once the stream is subscribed (stream.SendHeader)", timeout)
+	}
 }
 
 // nodeTopology describes this machine as one NUMA node with one socket, the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -82,6 +83,8 @@ func (d *driver) Fingerprint(_ *driverpb.FingerprintRequest, stream driverpb.Dri
 }
 
 // TaskEvents forwards every event of every task until the client goes away.
+// Like the nomadplugin server, it sends the response headers once it has
+// subscribed (and journaled), which is what plugintest waits for.
 func (d *driver) TaskEvents(_ *driverpb.TaskEventsRequest, stream driverpb.Driver_TaskEventsServer) error {
 	journal("TaskEvents")
 	ch := make(chan *driverpb.DriverTaskEvent, 64)
@@ -93,6 +96,9 @@ func (d *driver) TaskEvents(_ *driverpb.TaskEventsRequest, stream driverpb.Drive
 		delete(d.subscribers, ch)
 		d.mu.Unlock()
 	}()
+	if err := stream.SendHeader(metadata.MD{}); err != nil {
+		return err
+	}
 	for {
 		select {
 		case ev := <-ch:

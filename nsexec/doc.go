@@ -19,10 +19,14 @@
 // task without a SIGTERM handler would survive SIGTERM), and records the exit
 // status in a file of a driver-owned directory that the task cannot write.
 //
-// Init is launched and then confines itself: it keeps only CAP_KILL (to signal
-// a task running as another user), clears its bounding and ambient sets, sets
-// no_new_privs and makes itself non-dumpable, so neither ptrace nor /proc/1/*
-// lets the task borrow anything from it. It runs with GOMAXPROCS=1, without
+// Init is launched, starts the shim and then confines itself: it keeps only
+// CAP_KILL (to signal a task running as another user), clears its
+// inheritable and ambient sets, sets no_new_privs and makes itself
+// non-dumpable, so neither ptrace nor /proc/1/* lets the task borrow
+// anything from it. [Start] returns only once init is confined; the shim
+// may run before, so the caller sends it what it needs to run the task
+// (the Nomad driver: the sandbox spec) only after Start returns, and the
+// task never runs beside a privileged init. It runs with GOMAXPROCS=1, without
 // asynchronous preemption (so that SIGURG it receives is always a real signal
 // to forward) and returns its setup memory to the kernel.
 //
@@ -43,8 +47,9 @@
 // driver's uid and gid mapped, to themselves. Init carries CAP_SYS_ADMIN and
 // CAP_SETPCAP over that namespace across its execve as ambient capabilities
 // (it does not run as root there), mounts /proc and sets the hostname, and
-// confines itself before it starts the shim, so the task runs as the driver's
-// user with no capability in any namespace and an empty bounding set. Network
+// confines itself before it starts the shim, from a thread whose bounding
+// set it emptied, so the task runs as the driver's user with no capability
+// in any namespace and an empty bounding set. Network
 // namespaces of others cannot be joined then.
 //
 // [Process.Enter] (ExecTask) uses the same trick without any re-exec of an

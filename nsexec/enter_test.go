@@ -31,7 +31,7 @@ func TestEnter(t *testing.T) {
 		"init":           SelfExe + " " + InitArg + " ",
 		"initCapEff":     "0000000000000020", // CAP_KILL only
 		"initCapPrm":     "0000000000000020",
-		"initCapBnd":     "0000000000000000",
+		"initCapInh":     "0000000000000000",
 		"initCapAmb":     "0000000000000000",
 		"initNoNewPrivs": "1",
 	}

@@ -105,32 +105,62 @@ func errorText(err error) []byte {
 }
 
 // launch prepares the namespaces, starts the shim and confines init.
+//
+// Init confines itself after starting the shim, which needs init's
+// capabilities to sandbox the task (it changes identity, drops the rest
+// itself), so for a moment the shim runs beside an init that still holds
+// them: [Start] returns only once init is confined, and its caller gates
+// the task program on what it sends the shim afterwards. In a user
+// namespace (initSpec.ConfineFirst) the shim needs none of init's
+// capabilities, so init confines first.
 func launch(spec *initSpec) (int, error) {
 	if err := setup(spec); err != nil {
 		return 0, err
 	}
 	if spec.ConfineFirst {
-		if err := confine(); err != nil {
-			return 0, fmt.Errorf("confine init: %w", err)
-		}
+		return startConfined(spec)
 	}
+	task, err := startShim(spec, nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := confine(); err != nil {
+		unix.Kill(task, unix.SIGKILL)
+		return 0, fmt.Errorf("confine init: %w", err)
+	}
+	return task, nil
+}
+
+// startConfined confines init and then starts the shim from a throw-away
+// thread whose bounding set it emptied first (while CAP_SETPCAP was still
+// effective), so the shim starts without any capability and cannot gain
+// one. Init's other threads keep their bounding set, which bounds nothing:
+// init never execs again.
+func startConfined(spec *initSpec) (int, error) {
+	return startShim(spec, func() error {
+		if err := dropBoundingSet(); err != nil {
+			return fmt.Errorf("confine init: %w", err)
+		}
+		if err := confine(); err != nil {
+			return fmt.Errorf("confine init: %w", err)
+		}
+		return nil
+	})
+}
+
+// startShim fork-execs the shim with the files the driver listed for it,
+// from a throw-away thread on which prepare ran first when it is not nil.
+func startShim(spec *initSpec, prepare func() error) (int, error) {
 	files := []uintptr{0, 1, 2}
 	for i := range spec.ExtraFiles {
 		files = append(files, uintptr(firstShimFD+i))
 	}
-	task, err := syscall.ForkExec(SelfExe, spec.Argv, &syscall.ProcAttr{Env: spec.Env, Files: files})
+	task, err := forkOnThread(prepare, SelfExe, spec.Argv, &syscall.ProcAttr{Env: spec.Env, Files: files})
 	if err != nil {
 		return 0, fmt.Errorf("start shim %q: %w", spec.Argv, err)
 	}
 	for i := range spec.ExtraFiles {
 		unix.Close(firstShimFD + i)
-	}
-	if spec.ConfineFirst {
-		return task, nil
-	}
-	if err := confine(); err != nil {
-		unix.Kill(task, unix.SIGKILL)
-		return 0, fmt.Errorf("confine init: %w", err)
 	}
 	return task, nil
 }

@@ -9,20 +9,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// forkOnThread fork-execs argv from a spare OS thread on which join ran
-// first, and returns the child's pid. join may change the thread's
-// namespaces (setns), which is why the fork must come from that same thread:
-// namespaces set with setns belong to the calling thread, and a pid namespace
-// set with setns applies only to children. A nil join forks from the calling
-// thread.
-func forkOnThread(join func() error, argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
-	if join == nil {
+// forkOnThread fork-execs argv from a spare OS thread on which prepare ran
+// first, and returns the child's pid. prepare may change what belongs to
+// the thread and what the child inherits from it, which is why the fork
+// must come from that same thread: namespaces set with setns (a pid
+// namespace set so applies only to children) and the bounding set. A nil
+// prepare forks from the calling thread.
+func forkOnThread(prepare func() error, argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	if prepare == nil {
 		return syscall.ForkExec(argv0, argv, attr)
 	}
 	var pid int
 	var err error
 	onSpareThread(func() {
-		if err = join(); err == nil {
+		if err = prepare(); err == nil {
 			pid, err = syscall.ForkExec(argv0, argv, attr)
 		}
 	})
@@ -31,8 +31,8 @@ func forkOnThread(join func() error, argv0 string, argv []string, attr *syscall.
 
 // onSpareThread runs fn on an OS thread that is thrown away afterwards: the
 // goroutine never unlocks its thread, so the runtime terminates the thread
-// when the goroutine returns and no other goroutine ever runs in whatever
-// namespaces fn switched to. The main thread is never used: the runtime
+// when the goroutine returns and no other goroutine ever runs with what fn
+// changed about it (namespaces, bounding set). The main thread is never used: the runtime
 // cannot terminate it (it would stay parked in fn's namespaces), and
 // /proc/self/ns and /proc/self/mountinfo describe the main thread, so the
 // driver would seem to live in the task's namespaces.

@@ -20,7 +20,10 @@ var initEnv = []string{"GOMAXPROCS=1", "GODEBUG=asyncpreemptoff=1"}
 
 // Start creates the task's init in its namespaces (and cgroup), lets the
 // caller place it ([Config.BeforeStart]), and returns once init has started
-// the shim. Errors of init's setup (mounts, hostname) are returned here. The
+// the shim and confined itself. Errors of init's setup (mounts, hostname)
+// are returned here. Unless c.UserNS, the shim starts while init still
+// holds its capabilities: a shim that runs anything untrusted must first
+// wait for input the caller sends only after Start returns. The
 // caller keeps ownership of every file in c.Shim and should close its copies
 // of the shim's files after Start returns. With c.Hold the caller must then
 // call [Process.HandOver] (or Close the Process).

@@ -10,7 +10,8 @@ import (
 // initUserNSCaps are the capabilities init carries across its execve when it
 // is created in a user namespace ([Config.UserNS]), all of them over that
 // namespace only: CAP_SYS_ADMIN to mount /proc, make its mounts slaves and
-// set the hostname, CAP_SETPCAP to empty its bounding set in [confine].
+// set the hostname, CAP_SETPCAP to empty the shim's bounding set
+// ([dropBoundingSet]).
 //
 // They must be ambient because init does not run as root there: its uid is
 // the driver's, mapped to itself, and execve takes every capability from a

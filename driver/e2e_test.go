@@ -26,6 +26,9 @@ import (
 // (with the handshake cookie) it behaves exactly like cmd/nomad-pledge-driver,
 // so the same tests run in the VM, where no Go toolchain could build it.
 func TestMain(m *testing.M) {
+	if len(os.Args) == 2 && os.Args[1] == parentStatusArg {
+		os.Exit(printParentStatus())
+	}
 	if driver.IsHelper(os.Args) || driver.StartedByAgent() {
 		os.Exit(driver.Main(os.Args, "0.0.0-test"))
 	}

@@ -192,15 +192,15 @@ func runProbe(self string, p probeRun) probeResult {
 	}
 	defer sup.stop()
 	sb := sandbox.Spec{Policy: spec.sandboxPolicy(identity{}, false, sup.shimFD()), Argv: p.argv, Env: []string{"PATH=/usr/bin:/bin"}}
-	specR, err := specPipe(&sb)
+	specs, err := newSpecPipe(&sb)
 	if err != nil {
 		return probeResult{err: err}
 	}
-	defer specR.Close()
+	defer specs.close()
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, self, shimArg)
-	cmd.ExtraFiles = sup.extraFiles(specR)
+	cmd.ExtraFiles = sup.extraFiles(specs.r)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err = cmd.Start()
@@ -208,6 +208,7 @@ func runProbe(self string, p probeRun) probeResult {
 	if err != nil {
 		return probeResult{err: err}
 	}
+	specs.send()
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -283,11 +284,11 @@ func checkPIDNamespace(self, scratch string) error {
 	}
 	spec := &taskSpec{Promises: promises.Stdio | promises.Rpath, WorkDir: "/"}
 	sb := sandbox.Spec{Policy: spec.sandboxPolicy(identity{}, false, -1), Argv: []string{self, ProbeArg, "pid"}}
-	specR, err := specPipe(&sb)
+	specs, err := newSpecPipe(&sb)
 	if err != nil {
 		return err
 	}
-	defer specR.Close()
+	defer specs.close()
 	var stderr strings.Builder
 	errR, errW, err := os.Pipe()
 	if err != nil {
@@ -295,7 +296,7 @@ func checkPIDNamespace(self, scratch string) error {
 	}
 	out := startCopy([]io.Writer{&stderr}, []*os.File{errR})
 	proc, err := nsexec.Start(&nsexec.Config{
-		Shim:       nsexec.Shim{Args: []string{shimArg}, Stderr: errW, ExtraFiles: []*os.File{specR}},
+		Shim:       nsexec.Shim{Args: []string{shimArg}, Stderr: errW, ExtraFiles: []*os.File{specs.r}},
 		StatusPath: filepath.Join(dir, "status"),
 	})
 	errW.Close()
@@ -304,6 +305,7 @@ func checkPIDNamespace(self, scratch string) error {
 		return err
 	}
 	defer proc.Close()
+	specs.send()
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
 	st, err := proc.Wait(ctx)

@@ -156,26 +156,27 @@ func (d *Driver) launch(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identi
 }
 
 // startInit encodes the sandbox spec and starts init with the shim, which
-// inherits the spec pipe, the supervisor socket and the exec watch. Init
-// waits for awaitExec's hand-over (Hold).
+// inherits the spec pipe, the supervisor socket and the exec watch, and
+// sends the spec once init has confined itself (nsexec.Start returned).
+// Init waits for awaitExec's hand-over (Hold).
 func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user identity, place *placement, sup *supervision, watch *execWatch, stdout, stderr *os.File, statusPath string) (*nsexec.Process, error) {
 	sbSpec := sandbox.Spec{
 		Policy: spec.sandboxPolicy(user, d.uid == 0, sup.shimFD()),
 		Argv:   append([]string{spec.Command}, spec.Args...),
 		Env:    environ(cfg.Env),
 	}
-	specR, err := specPipe(&sbSpec)
+	specs, err := newSpecPipe(&sbSpec)
 	if err != nil {
 		return nil, err
 	}
-	defer specR.Close()
+	defer specs.close()
 	nc := &nsexec.Config{
 		Shim: nsexec.Shim{
 			Self:       d.self,
 			Args:       []string{shimArg},
 			Stdout:     stdout,
 			Stderr:     stderr,
-			ExtraFiles: append(sup.extraFiles(specR), watch.shimEnd()),
+			ExtraFiles: append(sup.extraFiles(specs.r), watch.shimEnd()),
 		},
 		Hold:       true,
 		HostPID:    spec.HostPID,
@@ -197,6 +198,9 @@ func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user ide
 	proc, err := nsexec.Start(nc)
 	sup.afterStart()
 	watch.afterStart()
+	if err == nil {
+		specs.send()
+	}
 	return proc, err
 }
 
@@ -261,10 +265,16 @@ func (d *Driver) attachCgroup(nc *nsexec.Config, place *placement) error {
 	return nil
 }
 
-// specPipe writes the encoded spec into a pipe whose read end becomes the
-// shim's fd 3. The write happens in the background, so a spec larger than
-// the pipe buffer does not block the start.
-func specPipe(s *sandbox.Spec) (*os.File, error) {
+// specPipe carries the encoded sandbox spec to the shim's fd 3 (r), held
+// back until send. The shim cannot run the task before it has read the
+// spec, so sending it only once nsexec.Start has returned means that the
+// task never runs beside an init that has not yet confined itself.
+type specPipe struct {
+	r, w *os.File
+	data []byte
+}
+
+func newSpecPipe(s *sandbox.Spec) (*specPipe, error) {
 	data, err := s.MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("encode sandbox spec: %w", err)
@@ -273,11 +283,28 @@ func specPipe(s *sandbox.Spec) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec pipe: %w", err)
 	}
+	return &specPipe{r: r, w: w, data: data}, nil
+}
+
+// send writes the spec in the background, so a spec larger than the pipe
+// buffer does not block the start, and then closes the write end.
+func (p *specPipe) send() {
+	w := p.w
+	p.w = nil
 	go func() {
-		w.Write(data)
+		w.Write(p.data)
 		w.Close()
 	}()
-	return r, nil
+}
+
+// close closes the driver's copy of the read end, once the shim holds its
+// own, and the write end unless it was sent: the shim then reads a
+// truncated spec and fails.
+func (p *specPipe) close() {
+	p.r.Close()
+	if p.w != nil {
+		p.w.Close()
+	}
 }
 
 // statusPath is the task's exit status file in the driver's state

@@ -39,6 +39,10 @@ func runInit() int {
 	}
 	signals := make(chan os.Signal, 64)
 	catchIgnored(signals)
+	if err := defaultUnmanagedSignals(); err != nil {
+		fmt.Fprintf(os.Stderr, "nsexec init: %v\n", err)
+		return 1
+	}
 	spec, err := readSpec()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "nsexec init: %v\n", err)
@@ -75,8 +79,9 @@ func runInit() int {
 // starts: the exec gives a caught signal its default disposition but keeps
 // an ignored one ignored, and the task must not inherit what happened to
 // be ignored in the agent (a nohup'd agent ignores SIGHUP). The Go runtime
-// leaves only SIGHUP and SIGINT ignored when inherited so; it handles
-// every other signal itself from the start, so that the exec resets them.
+// leaves SIGHUP and SIGINT ignored when inherited so, and 32 and 34, which
+// os/signal cannot catch (see defaultUnmanagedSignals); it handles every
+// other signal itself from the start, so that the exec resets them.
 func catchIgnored(signals chan<- os.Signal) {
 	for _, s := range []os.Signal{syscall.SIGHUP, syscall.SIGINT} {
 		if signal.Ignored(s) {

@@ -23,8 +23,9 @@ func init() { runtime.LockOSThread() }
 // Order: standard fds; start catching signals if the program will be
 // forked; chroot/chdir; open the program; plan the filter (the
 // last step that can fail for lack of resources before anything
-// irreversible); fds; nice; rlimits; capabilities; ids; Landlock; check the
-// preload object is readable; no_new_privs; RLIMIT_NOFILE; then either
+// irreversible); fds; nice; rlimits; capabilities; ids; no_new_privs
+// (which Landlock needs); Landlock; check the preload object is readable;
+// RLIMIT_NOFILE; then either
 // seccomp and execveat in place, or, when the plan forks (the pledge command
 // line with a supervisor), a raw fork whose child installs the filter and
 // execs while this process supervises it and exits the way it does (see
@@ -66,6 +67,9 @@ func Exec(p *Policy, argv, env []string) error {
 	if err := restrictProcess(p); err != nil {
 		return err
 	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fail(ExitPledge, "prctl(PR_SET_NO_NEW_PRIVS)", err)
+	}
 	if !p.NoUnveil {
 		if err := unveil(p, prog, tgt, plan.extraUnveils(), env); err != nil {
 			return err
@@ -73,9 +77,6 @@ func Exec(p *Policy, argv, env []string) error {
 	}
 	if err := plan.checkPreload(); err != nil {
 		return err
-	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fail(ExitPledge, "prctl(PR_SET_NO_NEW_PRIVS)", err)
 	}
 	if err := applyNoFile(p.Rlimits); err != nil {
 		return err
@@ -147,7 +148,7 @@ func restrictProcess(p *Policy) error {
 
 // unveil builds the Landlock ruleset (the program, the plan's files, the
 // automatic unveils, then the user's) and enforces it on this thread, which
-// first gets no_new_privs, as landlock_restrict_self requires.
+// Exec gave no_new_privs before, as landlock_restrict_self requires.
 func unveil(p *Policy, prog program, tgt target, extra []string, env []string) error {
 	b := rulesetBuilder{abi: LandlockABI()}
 	if b.abi == 0 && len(p.Unveils) == 0 {
@@ -188,10 +189,6 @@ func unveil(p *Policy, prog program, tgt target, extra []string, env []string) e
 	fd, err := b.ruleset()
 	if err != nil {
 		return err
-	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		unix.Close(fd)
-		return fail(ExitUnveil, "prctl(PR_SET_NO_NEW_PRIVS)", err)
 	}
 	return restrictSelf(fd)
 }

@@ -22,8 +22,8 @@ import (
 // The pledge command line supervises the program itself when the filter
 // needs a supervisor (reporting, or a dynamic program's loader phase):
 // rather than start a second process, the shim applies everything a
-// program inherits (fds, nice, rlimits, capabilities, ids, Landlock,
-// no_new_privs) to its locked thread, compiles the filter, forks that
+// program inherits (fds, nice, rlimits, capabilities, ids, no_new_privs,
+// Landlock) to its locked thread, compiles the filter, forks that
 // thread, and serves the child's seccomp notifications in-process while it
 // waits for it. The child installs the filter, hands the listener back and
 // execs; see forkChild.

@@ -50,7 +50,7 @@ const (
 // Nomad's) mapping, 2..262144 onto 1..10000, so the same job gets the same
 // relative CPU share on either version.
 func SharesToWeight(shares uint64) uint64 {
-	return 1 + (shares-2)*9999/262142
+	return MinWeight + (shares-MinShares)*(MaxWeight-MinWeight)/(MaxShares-MinShares)
 }
 
 // Validate checks every field and names the bad one with the accepted

@@ -189,9 +189,7 @@ func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user ide
 	if ni := cfg.NetworkIsolation; ni != nil && ni.Mode == nomadplugin.NetworkIsolationGroup && ni.Path != "" {
 		nc.NetNSPath = ni.Path
 	}
-	if err := d.attachCgroup(nc, place); err != nil {
-		return nil, err
-	}
+	attachCgroup(nc, place)
 	if nc.Cgroup != nil {
 		defer nc.Cgroup.Close()
 	}
@@ -253,16 +251,15 @@ func (d *Driver) abandon(proc *nsexec.Process, place *placement) {
 
 // attachCgroup tells nsexec how to put init into the task's group: cloned
 // straight into it on v2, moved before it starts the shim on v1.
-func (d *Driver) attachCgroup(nc *nsexec.Config, place *placement) error {
+func attachCgroup(nc *nsexec.Config, place *placement) {
 	if place.group == nil {
-		return nil
+		return
 	}
 	if dir, err := place.group.OpenDir(); err == nil {
 		nc.Cgroup = dir
-		return nil
+		return
 	}
 	nc.BeforeStart = place.group.AddProc
-	return nil
 }
 
 // specPipe carries the encoded sandbox spec to the shim's fd 3 (r), held

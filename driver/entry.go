@@ -11,8 +11,9 @@ import (
 
 // Main is the whole program of the plugin binary. The binary is its own
 // helper: hidden first arguments select the sandbox shim, the task's init
-// and the selftest probe, so no other binary is needed at run time. Without one it serves the plugin protocol when started by an
-// agent. It returns the exit status for the cases that end.
+// and the selftest probe, so no other binary is needed at run time. Without
+// one it serves the plugin protocol when started by an agent. It returns the
+// exit status for the cases that end.
 func Main(args []string, version string) int {
 	if len(args) > 1 {
 		switch args[1] {

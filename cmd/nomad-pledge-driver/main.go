@@ -4,7 +4,7 @@
 //	nomad-pledge-driver selftest    check this machine; exit 0 if tasks can run
 //	nomad-pledge-driver --version   print the version
 //
-// The binary is also its own sandbox shim, task init and seccomp supervisor,
+// The binary is also its own sandbox shim, task init and selftest probe,
 // selected by hidden first arguments (see driver.Main).
 package main
 

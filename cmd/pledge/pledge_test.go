@@ -233,9 +233,9 @@ func TestExecAfterStart(t *testing.T) {
 }
 
 // TestChroot runs the static probe in a chroot that has no /proc, with a
-// supervisor (reporting is on by default): the supervisor is this binary
-// run through /proc/self/exe, so it must be started before the chroot. The
-// denied read is reported by that supervisor.
+// supervisor (reporting is on by default): pledge supervises in-process,
+// so it needs nothing inside the chroot. The denied read is reported by
+// that supervisor.
 func TestChroot(t *testing.T) {
 	root := t.TempDir()
 	b, err := os.ReadFile(staticProbe)

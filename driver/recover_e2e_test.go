@@ -55,6 +55,24 @@ promises = "stdio"`})
 			t.Fatal(err)
 		}
 	}
+	if n := wantRecoveredViolation(t, p, task); n != 1 {
+		t.Errorf("%d violation events after recovery, want 1", n)
+	}
+	recovered := func(e *driverpb.DriverTaskEvent) bool {
+		return e.GetTaskId() == task.ID() && strings.Contains(e.GetMessage(), "reporting resumed")
+	}
+	if _, err := p.Events.Wait(0, 0, recovered); err != nil {
+		t.Errorf("no recovery event saying reporting resumed: %v", err)
+	}
+}
+
+// wantRecoveredViolation sends SIGUSR1 to a recovered usr1-socket probe
+// task and requires its denied socket call to fail with EPERM from the
+// recovered supervisor (not the ENOSYS of a listener nobody serves) and to
+// yield a violation event. It returns the number of violation events since
+// the signal.
+func wantRecoveredViolation(t *testing.T, p *plugintest.Plugin, task *plugintest.Task) int {
+	t.Helper()
 	from := p.Events.Len()
 	if err := task.Signal("SIGUSR1"); err != nil {
 		t.Fatal(err)
@@ -74,15 +92,7 @@ promises = "stdio"`})
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("%d violation events after recovery, want 1", n)
-	}
-	recovered := func(e *driverpb.DriverTaskEvent) bool {
-		return e.GetTaskId() == task.ID() && strings.Contains(e.GetMessage(), "reporting resumed")
-	}
-	if _, err := p.Events.Wait(0, 0, recovered); err != nil {
-		t.Errorf("no recovery event saying reporting resumed: %v", err)
-	}
+	return n
 }
 
 // TestE2ERecoverTwentyTasks: 20 running tasks survive a SIGKILL of the

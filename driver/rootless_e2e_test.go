@@ -251,19 +251,7 @@ promises = "stdio"`})
 		if err := p.KillAndRecover(task); err != nil {
 			t.Fatal(err)
 		}
-		from := p.Events.Len()
-		if err := task.Signal("SIGUSR1"); err != nil {
-			t.Fatal(err)
-		}
-		if res := wait(t, task); res.GetExitCode() != int32(unix.EPERM) {
-			t.Fatalf("exit %+v, want EPERM (%d) from the recovered supervisor (ENOSYS is %d); plugin log:\n%s", res, unix.EPERM, unix.ENOSYS, p.Log())
-		}
-		isViolation := func(e *driverpb.DriverTaskEvent) bool {
-			return e.GetTaskId() == task.ID() && e.GetAnnotations()["syscall"] == "socket"
-		}
-		if _, err := p.Events.Wait(from, 5*time.Second, isViolation); err != nil {
-			t.Fatalf("no violation event after recovery: %v", err)
-		}
+		wantRecoveredViolation(t, p, task)
 	})
 
 	t.Run("user root refused", func(t *testing.T) {

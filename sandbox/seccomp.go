@@ -79,13 +79,10 @@ func planFilter(p *Policy, kind targetKind) (*filterPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile seccomp filter for %q: %w", set, err)
 	}
-	raw, err := prog.Assemble()
-	if err != nil {
-		return nil, fmt.Errorf("assemble seccomp filter for %q: %w", set, err)
-	}
 	f := &filterPlan{cookie: cookie, forks: forks}
-	f.insns = make([]unix.SockFilter, len(raw))
-	for i, r := range raw {
+	// A Program already is the kernel's encoding: no Assemble copy.
+	f.insns = make([]unix.SockFilter, len(prog))
+	for i, r := range prog {
 		f.insns[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
 	}
 	f.fprog = unix.SockFprog{Len: uint16(len(f.insns)), Filter: &f.insns[0]}

@@ -44,22 +44,17 @@ func (d *Driver) enter(h *taskHandle, cmd []string, stdio execStdio) (proc *nsex
 		Argv:   cmd,
 		Env:    environ(h.cfg.Env),
 	}
-	data, err := sbSpec.MarshalBinary()
+	specs, err := newSpecPipe(&sbSpec)
 	if err != nil {
 		sup.stop()
-		return nil, nil, fmt.Errorf("exec: encode sandbox spec: %w", err)
+		return nil, nil, fmt.Errorf("exec: %w", err)
 	}
-	specR, specW, err := os.Pipe()
-	if err != nil {
-		sup.stop()
-		return nil, nil, fmt.Errorf("exec: spec pipe: %w", err)
-	}
-	defer specR.Close()
+	defer specs.close()
 	ec := &nsexec.ExecConfig{
 		Shim: nsexec.Shim{
 			Self: d.self, Args: []string{shimArg},
 			Stdin: stdio.stdin, Stdout: stdio.stdout, Stderr: stdio.stderr,
-			ExtraFiles: sup.extraFiles(specR),
+			ExtraFiles: sup.extraFiles(specs.r),
 		},
 		TTY: stdio.tty,
 	}
@@ -80,14 +75,10 @@ func (d *Driver) enter(h *taskHandle, cmd []string, stdio execStdio) (proc *nsex
 		}
 	}
 	if err != nil {
-		specW.Close()
 		sup.stop()
 		return nil, nil, fmt.Errorf("exec in task %s: %w", h.cfg.ID, err)
 	}
-	go func() {
-		specW.Write(data)
-		specW.Close()
-	}()
+	specs.send()
 	return proc, sup.stop, nil
 }
 

@@ -265,7 +265,9 @@ func attachCgroup(nc *nsexec.Config, place *placement) {
 // specPipe carries the encoded sandbox spec to the shim's fd 3 (r), held
 // back until send. The shim cannot run the task before it has read the
 // spec, so sending it only once nsexec.Start has returned means that the
-// task never runs beside an init that has not yet confined itself.
+// task never runs beside an init that has not yet confined itself (and,
+// for an exec on cgroup v1, that the command forks nothing before it is in
+// the task's group).
 type specPipe struct {
 	r, w *os.File
 	data []byte

@@ -35,14 +35,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// pluginBinary links the test binary into a directory under the plugin's
-// name, as an agent's plugin_dir holds it.
-func pluginBinary(t *testing.T) string {
+// pluginDir creates a directory every user may read and search, removed
+// after the test, for the plugin binary, as an agent's plugin_dir.
+func pluginDir(t *testing.T) string {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir, err := os.MkdirTemp("", "pledge-plugin-dir-")
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +47,18 @@ func pluginBinary(t *testing.T) string {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "pledge")
+	return dir
+}
+
+// pluginBinary links the test binary into a directory under the plugin's
+// name, as an agent's plugin_dir holds it.
+func pluginBinary(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(pluginDir(t), "pledge")
 	if err := os.Symlink(self, bin); err != nil {
 		t.Fatal(err)
 	}

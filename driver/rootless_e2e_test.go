@@ -30,15 +30,7 @@ func launchRootless(t *testing.T) (*plugintest.Plugin, string) {
 		t.Skip("launching the plugin as uid 65534 needs root")
 	}
 	requireUnprivilegedUserNS(t)
-	dir, err := os.MkdirTemp("", "pledge-rootless-plugin-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "pledge")
+	bin := filepath.Join(pluginDir(t), "pledge")
 	copyFile(t, "/proc/self/exe", bin)
 	p := plugintest.MustLaunch(t, bin, plugintest.Options{
 		Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}},

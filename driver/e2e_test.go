@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,6 +199,37 @@ promises = "stdio"`})
 	}
 	if time.Since(begin) < time.Second {
 		t.Errorf("stopped after %v, before kill_timeout", time.Since(begin))
+	}
+}
+
+// TestE2EStopKillsHostPIDTaskWithoutCgroup: in the host's pid namespace
+// and without a cgroup (this host creates none), killing init alone would
+// leave a SIGTERM-ignoring task running; stop must kill the task itself.
+func TestE2EStopKillsHostPIDTaskWithoutCgroup(t *testing.T) {
+	p, bin := launch(t, "")
+	task := start(t, p, plugintest.TaskOptions{Config: `
+command  = "` + bin + `"
+args     = ["__probe", "ignore-term"]
+promises = "stdio"
+pid_mode = "host"`})
+	if err := task.Stdout.Wait("ready pid=", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(task.Stdout.String(), "ready pid=")
+	pid, err := strconv.Atoi(strings.TrimSpace(after))
+	if err != nil {
+		t.Fatalf("probe output %q: %v", task.Stdout.String(), err)
+	}
+	if err := task.Stop(time.Second, "SIGTERM"); err != nil {
+		t.Fatal(err)
+	}
+	if res := wait(t, task); res.GetSignal() != int32(unix.SIGKILL) {
+		t.Errorf("exit %+v, want killed by SIGKILL after kill_timeout", res)
+	}
+	for deadline := time.Now().Add(10 * time.Second); unix.Kill(pid, 0) == nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("task process %d still exists after StopTask", pid)
+		}
 	}
 }
 

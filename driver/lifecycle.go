@@ -65,15 +65,22 @@ func (d *Driver) StopTask(id string, timeout time.Duration, signal string) error
 
 // kill SIGKILLs every process of the task: the whole cgroup when it has one
 // (which also catches processes that left a host pid namespace), and init,
-// whose death tears down a private pid namespace. It returns once the task
-// has ended.
+// whose death tears down a private pid namespace. A task in the host's pid
+// namespace without a cgroup would outlive init, so there init's
+// descendants are killed first: init is their subreaper, so orphans stay in
+// its tree. It returns once the task has ended.
 func (d *Driver) kill(h *taskHandle) error {
 	ctx, cancel := context.WithTimeout(context.Background(), killWait)
 	defer cancel()
 	var errs []error
-	if h.group != nil {
+	switch {
+	case h.group != nil:
 		if err := h.group.Kill(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("kill cgroup: %w", err))
+		}
+	case h.state.Spec.HostPID && h.proc != nil:
+		if err := killDescendants(ctx, h.proc.Pid); err != nil {
+			errs = append(errs, fmt.Errorf("kill the task's processes: %w", err))
 		}
 	}
 	if err := h.signal(unix.SIGKILL); err != nil && !errors.Is(err, os.ErrProcessDone) {
@@ -85,6 +92,30 @@ func (d *Driver) kill(h *taskHandle) error {
 		errs = append(errs, fmt.Errorf("task %s still running %v after SIGKILL", h.cfg.ID, killWait))
 	}
 	return errors.Join(errs...)
+}
+
+// killDescendants SIGKILLs every descendant of root, again and again while
+// any is left (one may fork while the tree is walked), until none is or ctx
+// ends. root itself is spared: it reaps them and records the task's end.
+func killDescendants(ctx context.Context, root int) error {
+	for {
+		tree, err := procTree(root)
+		if err != nil {
+			return err
+		}
+		delete(tree, root)
+		if len(tree) == 0 {
+			return nil
+		}
+		for pid := range tree {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d processes still alive: %w", len(tree), ctx.Err())
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // reapGroup kills what the task left behind in its cgroup after its main

@@ -21,7 +21,7 @@ const ProbeArg = "__probe"
 //	__probe usr1-socket   print "ready", wait for SIGUSR1, then socket(AF_INET, SOCK_STREAM)
 //	__probe read PATH     open(PATH, O_RDONLY)
 //	__probe pid           exit 0 if the parent is PID 1: init of a private pid namespace
-//	__probe ignore-term   ignore SIGTERM, print "ready" and sleep forever
+//	__probe ignore-term   ignore SIGTERM, print "ready pid=<pid>" and sleep forever
 //	__probe alloc MIB     touch MIB MiB of memory, then exit 0
 func ProbeMain(args []string) int {
 	if len(args) == 0 {
@@ -47,7 +47,7 @@ func ProbeMain(args []string) int {
 		return errnoOf(err)
 	case "ignore-term":
 		signal.Ignore(unix.SIGTERM)
-		os.Stdout.WriteString("ready\n")
+		os.Stdout.WriteString("ready pid=" + strconv.Itoa(os.Getpid()) + "\n")
 		for {
 			time.Sleep(time.Hour)
 		}

@@ -72,7 +72,7 @@ for p in "${present[@]}"; do
 	fi
 done
 
-rc=0
+rc=0 passed=0 failed=0 skipped=0
 for layout in ${PLEDGE_VM_LAYOUTS:-v2 v1}; do
 	vmopts=(--vm-timeout 5m --vm-env PLEDGE_VM_TEST=1 --vm-env "PLEDGE_VM_CGROUP=$layout")
 	case $layout in
@@ -88,10 +88,15 @@ for layout in ${PLEDGE_VM_LAYOUTS:-v2 v1}; do
 		cat "$LOG"
 	fi
 	summarize "$layout" "$LOG"
+	passed=$((passed + $(grep -c '^--- PASS: ' "$LOG" || true)))
+	failed=$((failed + $(grep -c '^--- FAIL: ' "$LOG" || true)))
+	skipped=$((skipped + $(grep -c '^--- SKIP: ' "$LOG" || true)))
 	if [[ $ok == 0 ]]; then
 		echo "== cgroup $layout VM: FAIL" >&2
 		rc=1
 	fi
 	echo "== cgroup $layout VM: $((SECONDS - start))s"
 done
+# A closing line CI's runner detection reads, for every layout together.
+echo "test-vm: $passed passed, $failed failed, $skipped skipped"
 exit $rc

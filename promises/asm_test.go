@@ -33,22 +33,25 @@ func TestOpcodes(t *testing.T) {
 	}
 }
 
-// TestAssembleCopies checks that Assemble's result does not alias the
-// program, so a caller may patch it.
-func TestAssembleCopies(t *testing.T) {
-	prog, err := Compile(Rpath, Options{Arch: AMD64})
+// TestInstructionsRoundTrip checks that Instructions decodes every
+// instruction of a compiled program to x/net/bpf values that encode back to
+// the same bytes, so Disassemble and the VM see the program the kernel gets.
+func TestInstructionsRoundTrip(t *testing.T) {
+	prog, err := Compile(All(), Options{Arch: AMD64, SelfPID: testPID, Cookie: testCookie, Loader: Rpath, FileExec: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := prog.Assemble()
-	if err != nil {
-		t.Fatal(err)
+	ins := prog.Instructions()
+	if len(ins) != len(prog) {
+		t.Fatalf("Instructions returned %d instructions for %d", len(ins), len(prog))
 	}
-	raw[0].K++
-	if prog[0].K == raw[0].K {
-		t.Error("Assemble returned the program's own storage")
-	}
-	if got := len(prog.Instructions()); got != len(prog) {
-		t.Errorf("Instructions returned %d instructions for %d", got, len(prog))
+	for i, in := range ins {
+		raw, err := in.Assemble()
+		if err != nil {
+			t.Fatalf("instruction %d (%v): %v", i, in, err)
+		}
+		if raw != prog[i] {
+			t.Errorf("instruction %d decodes to %v, which encodes to %+v, not %+v", i, in, raw, prog[i])
+		}
 	}
 }

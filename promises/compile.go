@@ -170,11 +170,6 @@ func verdictsEqual(x, y []verdict) bool {
 	return true
 }
 
-// Assemble returns p encoded for the kernel: a copy, since p already is.
-func (p Program) Assemble() ([]bpf.RawInstruction, error) {
-	return slices.Clone(p), nil
-}
-
 // Instructions decodes p into golang.org/x/net/bpf's instruction values.
 func (p Program) Instructions() []bpf.Instruction {
 	out := make([]bpf.Instruction, len(p))

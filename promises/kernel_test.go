@@ -143,12 +143,8 @@ func childCases() map[string]kernelCase {
 
 // installFilter installs p on the calling thread only.
 func installFilter(p Program) error {
-	raw, err := p.Assemble()
-	if err != nil {
-		return err
-	}
-	filter := make([]unix.SockFilter, len(raw))
-	for i, r := range raw {
+	filter := make([]unix.SockFilter, len(p))
+	for i, r := range p {
 		filter[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
 	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {

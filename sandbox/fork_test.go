@@ -246,12 +246,8 @@ func assembled(t *testing.T, set promises.Set, o promises.Options) []unix.SockFi
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := prog.Assemble()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := make([]unix.SockFilter, len(raw))
-	for i, r := range raw {
+	out := make([]unix.SockFilter, len(prog))
+	for i, r := range prog {
 		out[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
 	}
 	return out

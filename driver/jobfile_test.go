@@ -40,18 +40,22 @@ type jobTask struct {
 	Ports map[string]int
 }
 
-// jobsDir holds the classic example jobs.
-const jobsDir = "../testdata/jobs"
+// jobsDir holds the classic example jobs; examplesDir the ones users
+// submit (mostly links to jobsDir).
+const (
+	jobsDir     = "../testdata/jobs"
+	examplesDir = "../examples"
+)
 
-// readJobFiles parses every job file and returns its pledge tasks, keyed
-// by "<file>/<task>".
-func readJobFiles() (map[string]*jobTask, error) {
-	files, err := filepath.Glob(filepath.Join(jobsDir, "*.hcl"))
+// readJobFiles parses every job file of dir and returns its pledge tasks,
+// keyed by "<file>/<task>".
+func readJobFiles(dir string) (map[string]*jobTask, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.hcl"))
 	if err != nil {
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("no job files in %s", jobsDir)
+		return nil, fmt.Errorf("no job files in %s", dir)
 	}
 	out := map[string]*jobTask{}
 	for _, f := range files {

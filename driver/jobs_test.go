@@ -33,7 +33,7 @@ var classicJobs = []string{"bridge", "cgroup", "curl", "env", "http", "ignore", 
 
 func loadJobs(t *testing.T) map[string]*jobTask {
 	t.Helper()
-	jobs, err := readJobFiles()
+	jobs, err := readJobFiles(jobsDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,12 +68,20 @@ func (jt *jobTask) taskOptions(t *testing.T) plugintest.TaskOptions {
 	}
 }
 
-// TestJobsDecode encodes every pledge task's config body with the plugin's
-// TaskConfigSchema and the task environment as variables, as the agent
-// does, and validates the result as StartTask would.
+// TestJobsDecode encodes every pledge task's config body, of the test jobs
+// and of examples/, with the plugin's TaskConfigSchema and the task
+// environment as variables, as the agent does, and validates the result as
+// StartTask would.
 func TestJobsDecode(t *testing.T) {
 	p, _ := launch(t, "")
 	jobs := loadJobs(t)
+	examples, err := readJobFiles(examplesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, jt := range examples {
+		jobs["examples/"+k] = jt
+	}
 	keys := make([]string, 0, len(jobs))
 	for k := range jobs {
 		keys = append(keys, k)

@@ -8,15 +8,15 @@ mkdir -p "$plugins"
 cp bin/nomad-pledge-driver "$plugins/"
 if ! command -v nomad >/dev/null; then
 	echo "nomad is not on PATH: the plugin is in $plugins; install Nomad, then run:"
-	echo "  nomad agent -dev -plugin-dir=$plugins -config=examples/agent.hcl"
+	echo "  nomad agent -dev -plugin-dir=$plugins -config=examples/agent/dev.hcl"
 	exit 0
 fi
 cat <<TXT
-Starting: nomad agent -dev -plugin-dir=$plugins -config=examples/agent.hcl
+Starting: nomad agent -dev -plugin-dir=$plugins -config=examples/agent/dev.hcl
 In another shell, submit an example:
   nomad job run examples/env.hcl
   nomad alloc logs -job env
   nomad job run examples/http.hcl      # then curl the port shown by 'nomad alloc status'
 Violations show up as task events ('nomad alloc status <alloc>').
 TXT
-exec nomad agent -dev -plugin-dir="$plugins" -config=examples/agent.hcl
+exec nomad agent -dev -plugin-dir="$plugins" -config=examples/agent/dev.hcl

@@ -113,7 +113,7 @@ func (c *caughtSignals) waitRouted() { <-c.routed }
 // forksForSure says whether Exec will fork for p whatever the program: a
 // supervisor of its own is needed for reporting.
 func forksForSure(p *Policy) bool {
-	return p.SpawnSupervisor && p.NotifyFD < 0 && p.Report && p.Penalty == promises.PenaltyEPERM
+	return p.SelfSupervise && p.NotifyFD < 0 && p.Report && p.Penalty == promises.PenaltyEPERM
 }
 
 // forkAndSupervise forks the program (sigs are caught), serves its notifications and waits

@@ -19,11 +19,11 @@ type Policy struct {
 	// NotifyFD is a unix socket on which the shim hands the seccomp listener
 	// to a supervisor that already runs (the Nomad driver); -1 for none.
 	NotifyFD int
-	// SpawnSupervisor asks the shim to supervise the program itself when
+	// SelfSupervise asks the shim to supervise the program itself when
 	// a supervisor is needed and NotifyFD is -1 (the pledge command line):
 	// it forks the program and serves its notifications in-process, then
 	// exits the way the program did.
-	SpawnSupervisor bool
+	SelfSupervise bool
 
 	// Unveils are the user's rules, applied after the automatic ones.
 	Unveils []Unveil

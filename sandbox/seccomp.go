@@ -58,7 +58,7 @@ type filterPlan struct {
 
 // planFilter compiles the filter for p and a program of the given kind,
 // installs the preload object if the program needs one, and prepares the
-// supervisor hand-off: to p.NotifyFD, or, with p.SpawnSupervisor, to this
+// supervisor hand-off: to p.NotifyFD, or, with p.SelfSupervise, to this
 // process, which then forks the program (see forkAndSupervise). A filter
 // for a forked program is compiled for placeholderPID, which the child
 // replaces with its own pid.
@@ -71,7 +71,7 @@ func planFilter(p *Policy, kind targetKind) (*filterPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	forks := needsSupervisor(opts) && p.NotifyFD < 0 && p.SpawnSupervisor
+	forks := needsSupervisor(opts) && p.NotifyFD < 0 && p.SelfSupervise
 	if forks {
 		opts.SelfPID = placeholderPID
 	}
@@ -142,7 +142,7 @@ func filterOptions(p *Policy, kind targetKind, cookie uint64) (promises.Set, pro
 }
 
 // attachSupervisor prepares the listener hand-off to the Nomad driver's
-// supervisor (p.NotifyFD) or to this process (p.SpawnSupervisor).
+// supervisor (p.NotifyFD) or to this process (p.SelfSupervise).
 func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises.Options) error {
 	switch {
 	case p.NotifyFD >= 0:
@@ -155,7 +155,7 @@ func (f *filterPlan) attachSupervisor(p *Policy, set promises.Set, opts promises
 		f.serve = os.NewFile(uintptr(pair[0]), "supervisor socket")
 		f.sup = os.NewFile(uintptr(pair[1]), "program's supervisor socket")
 	default:
-		return errors.New("the filter needs a supervisor (reporting, or a dynamic program without rpath) but the policy has no NotifyFD and SpawnSupervisor is off")
+		return errors.New("the filter needs a supervisor (reporting, or a dynamic program without rpath) but the policy has no NotifyFD and SelfSupervise is off")
 	}
 	f.flags |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
 	f.payload = supervisor.HandoffPayload(supervisor.Config{Arch: opts.Arch, Set: set, Options: opts})

@@ -45,14 +45,14 @@ func testPolicy() *Policy {
 	if err != nil {
 		shimFail("promises", err)
 	}
-	p := &Policy{Promises: set, NotifyFD: -1, SpawnSupervisor: true, Report: os.Getenv(envReport) != "",
+	p := &Policy{Promises: set, NotifyFD: -1, SelfSupervise: true, Report: os.Getenv(envReport) != "",
 		NoUnveil: true, NoNormalizeFDs: true, KeepCaps: true}
 	if os.Getenv(envKill) != "" {
 		p.Penalty = promises.PenaltyKill
 	}
 	if fd := os.Getenv(envNotifyFD); fd != "" {
 		p.NotifyFD, _ = strconv.Atoi(fd)
-		p.SpawnSupervisor = false
+		p.SelfSupervise = false
 	}
 	return p
 }

@@ -27,7 +27,7 @@ const specMagic = "PLG\x01"
 // Policy booleans, packed into one flags word.
 const (
 	flagReport = 1 << iota
-	flagSpawnSupervisor
+	flagSelfSupervise
 	flagNoUnveil
 	flagAutoUnveil
 	flagVeryNice
@@ -76,7 +76,7 @@ func (p *Policy) flags() uint64 {
 		on  bool
 		bit uint64
 	}{
-		{p.Report, flagReport}, {p.SpawnSupervisor, flagSpawnSupervisor},
+		{p.Report, flagReport}, {p.SelfSupervise, flagSelfSupervise},
 		{p.NoUnveil, flagNoUnveil}, {p.AutoUnveil, flagAutoUnveil},
 		{p.VeryNice, flagVeryNice}, {p.KeepCaps, flagKeepCaps},
 		{p.NoNormalizeFDs, flagNoNormalizeFDs}, {p.Quiet, flagQuiet},
@@ -146,7 +146,7 @@ func (s *Spec) UnmarshalBinary(data []byte) error {
 
 func (p *Policy) setFlags(f uint64) {
 	p.Report = f&flagReport != 0
-	p.SpawnSupervisor = f&flagSpawnSupervisor != 0
+	p.SelfSupervise = f&flagSelfSupervise != 0
 	p.NoUnveil = f&flagNoUnveil != 0
 	p.AutoUnveil = f&flagAutoUnveil != 0
 	p.VeryNice = f&flagVeryNice != 0

@@ -12,7 +12,7 @@ func sampleSpec() Spec {
 	return Spec{
 		Policy: Policy{
 			Promises: promises.Set(0x3), Penalty: promises.PenaltyKill, Report: true, NotifyFD: 7,
-			SpawnSupervisor: true, Unveils: []Unveil{{PermRead | PermCreate, "/srv"}, {0, "/x"}},
+			SelfSupervise: true, Unveils: []Unveil{{PermRead | PermCreate, "/srv"}, {0, "/x"}},
 			AutoUnveil: true, Rlimits: []Rlimit{{unix.RLIMIT_NOFILE, 64, 64}, {unix.RLIMIT_AS, 1 << 40, ^uint64(0)}},
 			VeryNice: true, UID: 65534, GID: 65534, Groups: []uint32{65534, 100}, AmbientCaps: 1 << 10,
 			NoNormalizeFDs: true, Chroot: "/jail", Dir: "/work", Quiet: true, KeepCaps: true, NoUnveil: true,

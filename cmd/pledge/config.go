@@ -47,7 +47,7 @@ func parseConfig(args []string) (*config, error) {
 		return &config{help: true}, nil
 	}
 	c := &config{argv: rest, limits: map[int]int64{}}
-	c.policy = sandbox.Policy{NotifyFD: -1, Report: true, SpawnSupervisor: true, AutoUnveil: true}
+	c.policy = sandbox.Policy{NotifyFD: -1, Report: true, SelfSupervise: true, AutoUnveil: true}
 	var promiseWords []string
 	promisesGiven := false
 	for _, o := range opts {

@@ -9,11 +9,15 @@ VM      := ../shared/vm/go-test-in-vm.sh
 
 all: build
 
+# The plugin embeds the per-task helper (init and shim), built first;
 # grpcnotrace keeps golang.org/x/net/trace (and its package init) out of the
-# plugin binary, which every per-task init and shim re-executes.
+# plugin.
+TASKHELPER := cmd/nomad-pledge-driver/taskhelper.bin
+
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/pledge ./cmd/pledge
-	$(GO) build -trimpath -tags grpcnotrace -ldflags '$(LDFLAGS)' -o bin/nomad-pledge-driver ./cmd/nomad-pledge-driver
+	$(GO) build -trimpath -ldflags '-s -w' -o $(TASKHELPER) ./cmd/nomad-pledge-driver/taskhelper
+	$(GO) build -trimpath -tags grpcnotrace,embedhelper -ldflags '$(LDFLAGS)' -o bin/nomad-pledge-driver ./cmd/nomad-pledge-driver
 
 demo: build
 	./scripts/demo.sh
@@ -55,4 +59,4 @@ run: build
 	./scripts/run-agent.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin $(TASKHELPER)

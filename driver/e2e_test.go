@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 		os.Exit(printParentStatus())
 	}
 	if driver.IsHelper(os.Args) || driver.StartedByAgent() {
-		os.Exit(driver.Main(os.Args, "0.0.0-test"))
+		os.Exit(driver.Main(os.Args, "0.0.0-test", nil))
 	}
 	os.Exit(m.Run())
 }

@@ -13,12 +13,14 @@ import (
 // helper: hidden first arguments select the sandbox shim, the task's init
 // and the selftest probe, so no other binary is needed at run time. Without
 // one it serves the plugin protocol when started by an agent. It returns the
-// exit status for the cases that end.
-func Main(args []string, version string) int {
+// exit status for the cases that end. taskHelper is the image of the
+// per-task helper program (see [TaskHelper]); nil makes init and shim
+// re-execute this binary.
+func Main(args []string, version string, taskHelper []byte) int {
 	if len(args) > 1 {
 		switch args[1] {
-		case shimArg:
-			return shim()
+		case sandbox.ShimArg:
+			return sandbox.RunShim()
 		case nsexec.InitArg:
 			nsexec.InitMain()
 			return 0
@@ -35,7 +37,17 @@ func Main(args []string, version string) int {
 		fmt.Fprintf(os.Stderr, "This binary is a Nomad plugin: put it in the agent's plugin_dir as %s.\nRun `%s selftest` to check this machine.\n", PluginName, args[0])
 		return 1
 	}
-	nomadplugin.Serve(New(Options{Logger: nomadplugin.Logger(), Version: version}))
+	opts := Options{Logger: nomadplugin.Logger(), Version: version}
+	if taskHelper != nil {
+		f, path, err := TaskHelper(taskHelper)
+		if err != nil {
+			opts.Logger.Warn("tasks re-execute the plugin binary instead of the task helper", "error", err)
+		} else {
+			defer f.Close()
+			opts.Self = path
+		}
+	}
+	nomadplugin.Serve(New(opts))
 	return 0
 }
 
@@ -53,18 +65,8 @@ func IsHelper(args []string) bool {
 		return false
 	}
 	switch args[1] {
-	case shimArg, nsexec.InitArg, ProbeArg:
+	case sandbox.ShimArg, nsexec.InitArg, ProbeArg:
 		return true
 	}
 	return false
-}
-
-// shim runs the sandbox shim, which only returns on failure.
-func shim() int {
-	err := sandbox.ShimMain()
-	fmt.Fprintf(os.Stderr, "pledge: %v\n", err)
-	if e, ok := err.(*sandbox.Error); ok {
-		return e.Code()
-	}
-	return sandbox.ExitExecFailed
 }

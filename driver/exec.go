@@ -52,7 +52,7 @@ func (d *Driver) enter(h *taskHandle, cmd []string, stdio execStdio) (proc *nsex
 	defer specs.close()
 	ec := &nsexec.ExecConfig{
 		Shim: nsexec.Shim{
-			Self: d.self, Args: []string{shimArg},
+			Self: d.self, Args: []string{sandbox.ShimArg},
 			Stdin: stdio.stdin, Stdout: stdio.stdout, Stderr: stdio.stderr,
 			ExtraFiles: sup.extraFiles(specs.r),
 		},

@@ -199,7 +199,7 @@ func runProbe(self string, p probeRun) probeResult {
 	defer specs.close()
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, self, shimArg)
+	cmd := exec.CommandContext(ctx, self, sandbox.ShimArg)
 	cmd.ExtraFiles = sup.extraFiles(specs.r)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -296,7 +296,7 @@ func checkPIDNamespace(self, scratch string) error {
 	}
 	out := startCopy([]io.Writer{&stderr}, []*os.File{errR})
 	proc, err := nsexec.Start(&nsexec.Config{
-		Shim:       nsexec.Shim{Args: []string{shimArg}, Stderr: errW, ExtraFiles: []*os.File{specs.r}},
+		Shim:       nsexec.Shim{Args: []string{sandbox.ShimArg}, Stderr: errW, ExtraFiles: []*os.File{specs.r}},
 		StatusPath: filepath.Join(dir, "status"),
 	})
 	errW.Close()

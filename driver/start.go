@@ -18,9 +18,6 @@ import (
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
-// shimArg is argv[1] of the shim, dispatched by main to sandbox.ShimMain.
-const shimArg = "__shim"
-
 // notifyFD is the shim's end of the supervisor socket: nsexec puts the
 // shim's extra files at 3, 4, …, and fd 3 is the spec pipe.
 const notifyFD = sandbox.SpecFD + 1
@@ -173,7 +170,7 @@ func (d *Driver) startInit(cfg *nomadplugin.TaskConfig, spec *taskSpec, user ide
 	nc := &nsexec.Config{
 		Shim: nsexec.Shim{
 			Self:       d.self,
-			Args:       []string{shimArg},
+			Args:       []string{sandbox.ShimArg},
 			Stdout:     stdout,
 			Stderr:     stderr,
 			ExtraFiles: append(sup.extraFiles(specs.r), watch.shimEnd()),

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"io"
 	"os"
 
@@ -14,6 +15,22 @@ const SpecFD = 3
 // maxSpecSize bounds what the shim reads; a Spec is a command line plus an
 // environment, far below this.
 const maxSpecSize = 16 << 20
+
+// ShimArg is argv[1] that selects the shim in the binaries holding it (the
+// plugin and its per-task helper), dispatched to [RunShim].
+const ShimArg = "__shim"
+
+// RunShim runs [ShimMain] as a program's whole body: it reports the failure
+// on stderr and returns the exit status to end with (the shim only returns
+// on failure).
+func RunShim() int {
+	err := ShimMain()
+	fmt.Fprintf(os.Stderr, "pledge: %v\n", err)
+	if e, ok := err.(*Error); ok {
+		return e.Code()
+	}
+	return ExitExecFailed
+}
 
 // ShimMain is the entry of `nomad-pledge-driver __shim`: it reads the Spec
 // from SpecFD, closes it (the program must not inherit it), and calls Exec.

@@ -1,0 +1,87 @@
+package driver_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin/plugintest"
+	driverpb "github.com/nomad-pledge-driver/nomad-pledge-driver/nomadplugin/proto/drivers"
+)
+
+// installedPlugin is the binary `make build` writes, with the task helper
+// embedded. The other end-to-end tests run the test binary as the plugin,
+// which re-executes itself as init and shim.
+const installedPlugin = "../bin/nomad-pledge-driver"
+
+// TestE2EInstalledPlugin runs the installed plugin: init and shim run from
+// the embedded helper's memfd, exec enters the task's namespaces through
+// it, denials are reported, and tasks survive a plugin restart.
+func TestE2EInstalledPlugin(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("end-to-end driver tests need root")
+	}
+	src, err := filepath.Abs(installedPlugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("%v: run `make build` first (`make test` does)", err)
+	}
+	bin := filepath.Join(pluginDir(t), "pledge")
+	if err := os.Symlink(src, bin); err != nil {
+		t.Fatal(err)
+	}
+	p := plugintest.MustLaunch(t, bin, plugintest.Options{})
+	task := start(t, p, plugintest.TaskOptions{Config: `
+command  = "/bin/sleep"
+args     = ["60"]
+promises = "stdio rpath"`})
+	defer task.Stop(time.Second, "SIGKILL")
+
+	inits := childrenOf(p.PID())
+	if len(inits) != 1 {
+		t.Fatalf("plugin children %v, want one init", inits)
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", inits[0]))
+	if err != nil || !strings.HasPrefix(exe, "/memfd:nomad-pledge-task") {
+		t.Fatalf("init runs %q (%v), want the task helper's memfd", exe, err)
+	}
+
+	out, err := task.Exec([]string{"/bin/echo", "checked"}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.GetStdout()) != "checked\n" || out.GetResult().GetExitCode() != 0 {
+		t.Errorf("exec: stdout %q stderr %q result %+v", out.GetStdout(), out.GetStderr(), out.GetResult())
+	}
+
+	from := p.Events.Len()
+	denied := start(t, p, plugintest.TaskOptions{Config: `
+command  = "/bin/cat"
+args     = ["/etc/hostname"]
+promises = "stdio"`})
+	if res := wait(t, denied); res.GetExitCode() == 0 {
+		t.Errorf("cat without rpath succeeded: %q", denied.Stdout.String())
+	}
+	if _, err := p.Events.Wait(from, 5*time.Second, func(e *driverpb.DriverTaskEvent) bool {
+		return e.GetTaskId() == denied.ID() && e.GetAnnotations()["syscall"] == "openat"
+	}); err != nil {
+		t.Errorf("no violation event for cat's openat: %v", err)
+	}
+
+	if err := p.KillAndRecover(task); err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Stop(5*time.Second, ""); err != nil {
+		t.Fatal(err)
+	}
+	if res := wait(t, task); res.GetSignal() != int32(unix.SIGTERM) {
+		t.Errorf("recovered task exit %+v, want SIGTERM", res)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,18 +24,8 @@ const installedPlugin = "../bin/nomad-pledge-driver"
 // the embedded helper's memfd, exec enters the task's namespaces through
 // it, denials are reported, and tasks survive a plugin restart.
 func TestE2EInstalledPlugin(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("end-to-end driver tests need root")
-	}
-	src, err := filepath.Abs(installedPlugin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("%v: run `make build` first (`make test` does)", err)
-	}
 	bin := filepath.Join(pluginDir(t), "pledge")
-	if err := os.Symlink(src, bin); err != nil {
+	if err := os.Symlink(installedBinary(t), bin); err != nil {
 		t.Fatal(err)
 	}
 	p := plugintest.MustLaunch(t, bin, plugintest.Options{})
@@ -43,15 +34,7 @@ command  = "/bin/sleep"
 args     = ["60"]
 promises = "stdio rpath"`})
 	defer task.Stop(time.Second, "SIGKILL")
-
-	inits := childrenOf(p.PID())
-	if len(inits) != 1 {
-		t.Fatalf("plugin children %v, want one init", inits)
-	}
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", inits[0]))
-	if err != nil || !strings.HasPrefix(exe, "/memfd:nomad-pledge-task") {
-		t.Fatalf("init runs %q (%v), want the task helper's memfd", exe, err)
-	}
+	requireHelperInit(t, p)
 
 	out, err := task.Exec([]string{"/bin/echo", "checked"}, 10*time.Second)
 	if err != nil {
@@ -83,5 +66,60 @@ promises = "stdio"`})
 	}
 	if res := wait(t, task); res.GetSignal() != int32(unix.SIGTERM) {
 		t.Errorf("recovered task exit %+v, want SIGTERM", res)
+	}
+}
+
+// TestE2EInstalledPluginRootless runs the installed plugin as nobody: the
+// helper's memfd is executed into a user namespace.
+func TestE2EInstalledPluginRootless(t *testing.T) {
+	requireUnprivilegedUserNS(t)
+	bin := filepath.Join(pluginDir(t), "pledge")
+	copyFile(t, installedBinary(t), bin)
+	p := plugintest.MustLaunch(t, bin, plugintest.Options{
+		Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}},
+	})
+	task := start(t, p, plugintest.TaskOptions{Config: `
+command  = "/bin/sleep"
+args     = ["60"]
+promises = "stdio rpath"`})
+	defer task.Stop(time.Second, "SIGKILL")
+	requireHelperInit(t, p)
+	out, err := task.Exec([]string{"/bin/echo", "rootless"}, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.GetStdout()) != "rootless\n" || out.GetResult().GetExitCode() != 0 {
+		t.Errorf("exec: stdout %q stderr %q result %+v", out.GetStdout(), out.GetStderr(), out.GetResult())
+	}
+}
+
+// installedBinary returns the absolute path of the installed plugin and
+// skips when it was not built or the test cannot launch it.
+func installedBinary(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("end-to-end driver tests need root")
+	}
+	src, err := filepath.Abs(installedPlugin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("%v: run `make build` first (`make test` does)", err)
+	}
+	return src
+}
+
+// requireHelperInit fails unless the plugin's only child, the init of its
+// only task, runs from the task helper's memfd.
+func requireHelperInit(t *testing.T, p *plugintest.Plugin) {
+	t.Helper()
+	inits := childrenOf(p.PID())
+	if len(inits) != 1 {
+		t.Fatalf("plugin children %v, want one init", inits)
+	}
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", inits[0]))
+	if err != nil || !strings.HasPrefix(exe, "/memfd:nomad-pledge-task") {
+		t.Fatalf("init runs %q (%v), want the task helper's memfd", exe, err)
 	}
 }

@@ -29,7 +29,7 @@ test: proto-check docs-check lint test-unit test-vm
 test-unit: build
 	$(GO) test -count=1 -timeout 20m ./...
 
-test-vm:
+test-vm: build
 	./scripts/test-vm.sh
 
 lint:

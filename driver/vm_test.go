@@ -45,6 +45,24 @@ func vmLayout(t *testing.T) string {
 // hierarchy, so on v1 too), puts the task in it and removes it on destroy.
 func TestVMOwnCgroupPlacementAndStats(t *testing.T) {
 	p, _ := vmLaunch(t)
+	requireOwnCgroupPlacement(t, p)
+}
+
+// TestVMInstalledPluginOwnCgroup: the installed plugin's helper init, run
+// from its memfd, is cloned into the task's cgroup like the self re-exec.
+func TestVMInstalledPluginOwnCgroup(t *testing.T) {
+	vmLayout(t)
+	bin := filepath.Join(pluginDir(t), "pledge")
+	if err := os.Symlink(installedBinary(t), bin); err != nil {
+		t.Fatal(err)
+	}
+	requireOwnCgroupPlacement(t, plugintest.MustLaunch(t, bin, plugintest.Options{}))
+}
+
+// requireOwnCgroupPlacement runs a task that prints its cgroups and checks
+// they are the driver's own groups for the task, removed on destroy.
+func requireOwnCgroupPlacement(t *testing.T, p *plugintest.Plugin) {
+	t.Helper()
 	task := start(t, p, plugintest.TaskOptions{CPU: 500, MemoryMB: 64, Config: `
 command  = "/bin/cat"
 args     = ["/proc/self/cgroup"]

@@ -28,13 +28,7 @@ func TestE2EInstalledPlugin(t *testing.T) {
 	if err := os.Symlink(installedBinary(t), bin); err != nil {
 		t.Fatal(err)
 	}
-	p := plugintest.MustLaunch(t, bin, plugintest.Options{})
-	task := start(t, p, plugintest.TaskOptions{Config: `
-command  = "/bin/sleep"
-args     = ["60"]
-promises = "stdio rpath"`})
-	defer task.Stop(time.Second, "SIGKILL")
-	requireHelperInit(t, p)
+	p, task := startHelperTask(t, bin, plugintest.Options{})
 
 	out, err := task.Exec([]string{"/bin/echo", "checked"}, 10*time.Second)
 	if err != nil {
@@ -75,15 +69,9 @@ func TestE2EInstalledPluginRootless(t *testing.T) {
 	requireUnprivilegedUserNS(t)
 	bin := filepath.Join(pluginDir(t), "pledge")
 	copyFile(t, installedBinary(t), bin)
-	p := plugintest.MustLaunch(t, bin, plugintest.Options{
+	_, task := startHelperTask(t, bin, plugintest.Options{
 		Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}},
 	})
-	task := start(t, p, plugintest.TaskOptions{Config: `
-command  = "/bin/sleep"
-args     = ["60"]
-promises = "stdio rpath"`})
-	defer task.Stop(time.Second, "SIGKILL")
-	requireHelperInit(t, p)
 	out, err := task.Exec([]string{"/bin/echo", "rootless"}, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -110,10 +98,17 @@ func installedBinary(t *testing.T) string {
 	return src
 }
 
-// requireHelperInit fails unless the plugin's only child, the init of its
-// only task, runs from the task helper's memfd.
-func requireHelperInit(t *testing.T, p *plugintest.Plugin) {
+// startHelperTask launches the plugin bin, starts a sleep task (stopped at
+// the end of the test) and fails unless the task's init, the plugin's only
+// child, runs from the task helper's memfd.
+func startHelperTask(t *testing.T, bin string, o plugintest.Options) (*plugintest.Plugin, *plugintest.Task) {
 	t.Helper()
+	p := plugintest.MustLaunch(t, bin, o)
+	task := start(t, p, plugintest.TaskOptions{Config: `
+command  = "/bin/sleep"
+args     = ["60"]
+promises = "stdio rpath"`})
+	t.Cleanup(func() { task.Stop(time.Second, "SIGKILL") })
 	inits := childrenOf(p.PID())
 	if len(inits) != 1 {
 		t.Fatalf("plugin children %v, want one init", inits)
@@ -122,4 +117,5 @@ func requireHelperInit(t *testing.T, p *plugintest.Plugin) {
 	if err != nil || !strings.HasPrefix(exe, "/memfd:nomad-pledge-task") {
 		t.Fatalf("init runs %q (%v), want the task helper's memfd", exe, err)
 	}
+	return p, task
 }

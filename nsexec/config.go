@@ -18,6 +18,11 @@ const SelfExe = "/proc/self/exe"
 // InitArg is argv[1] of init; the binary's main dispatches it to [InitMain].
 const InitArg = "__init"
 
+// InitName is init's argv[0] and process name, what ps and top show for
+// it, whatever path its executable was started by (/proc/self/exe or a
+// memfd's /proc/self/fd/N).
+const InitName = "pledge-init"
+
 // Shim is the program init (or [Process.Enter]) fork-execs: normally the
 // driver binary's shim entry, which reads the sandbox spec from fd 3 and execs
 // the task under it.

@@ -28,7 +28,7 @@ func TestEnter(t *testing.T) {
 	got := entered.report(t)
 	want := map[string]string{
 		"hostname":       "enter-host",
-		"init":           SelfExe + " " + InitArg + " ",
+		"init":           InitName + " " + InitArg + " ",
 		"initCapEff":     "0000000000000020", // CAP_KILL only
 		"initCapPrm":     "0000000000000020",
 		"initCapInh":     "0000000000000000",

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,6 +19,7 @@ import (
 // the task's exit status and exits with the task's code (128+signal when a
 // signal killed it). It never returns.
 func InitMain() {
+	setProcessName(InitName)
 	// A package init elsewhere in the binary may have locked the main
 	// goroutine to the main thread (the sandbox shim's does). Init needs no
 	// particular thread, and a locked main goroutine turns every hand-off
@@ -27,6 +29,18 @@ func InitMain() {
 	// Init never reports a memory profile; sampling only adds to its heap.
 	runtime.MemProfileRate = 0
 	os.Exit(runInit())
+}
+
+// setProcessName names the process (its main thread's comm), when called
+// on the main thread, as InitMain is before it unlocks it; elsewhere it
+// would name another thread and does nothing. Failing changes nothing else.
+func setProcessName(name string) {
+	if unix.Gettid() != unix.Getpid() {
+		return
+	}
+	if p, err := unix.BytePtrFromString(name); err == nil {
+		_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(p)), 0, 0, 0)
+	}
 }
 
 func runInit() int {

@@ -129,7 +129,7 @@ func report() {
 	for prefix, file := range map[string]string{"init": "/proc/1/status", "self": "/proc/self/status"} {
 		status, _ := os.ReadFile(file)
 		for _, line := range strings.Split(string(status), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && slices.Contains([]string{"CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb", "NoNewPrivs", "Uid", "Gid"}, k) {
+			if k, v, ok := strings.Cut(line, ":"); ok && slices.Contains([]string{"Name", "CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb", "NoNewPrivs", "Uid", "Gid"}, k) {
 				fmt.Printf("%s%s=%s\n", prefix, k, strings.Join(strings.Fields(v), " "))
 			}
 		}

@@ -89,7 +89,7 @@ func spawnInit(c *Config, dir, netns *os.File) (*Process, int, error) {
 	files = append(files, fdsOf(c.Shim.ExtraFiles)...)
 	exe := c.Shim.exe()
 	attr := &syscall.ProcAttr{Env: initEnv, Files: files, Sys: sys}
-	pid, err := forkOnThread(joinNetNS(netns), exe, []string{exe, InitArg}, attr)
+	pid, err := forkOnThread(joinNetNS(netns), exe, []string{InitName, InitArg}, attr)
 	if err != nil {
 		unix.Close(pair[0])
 		return nil, -1, fmt.Errorf("nsexec: start init %s: %w", exe, err)

@@ -97,7 +97,8 @@ func TestPrivateNamespaces(t *testing.T) {
 	for key, want := range map[string]string{
 		"hostname": "task-host",
 		"proc":     "1," + got["pid"],
-		"init":     SelfExe + " " + InitArg + " ",
+		"init":     InitName + " " + InitArg + " ",
+		"initName": InitName,
 		"fd3":      "the spec",
 	} {
 		if got[key] != want {

@@ -27,7 +27,7 @@ func Main(args []string, version string, taskHelper []byte) int {
 		case ProbeArg:
 			return ProbeMain(args[2:])
 		case "selftest":
-			return Selftest(os.Stdout, version)
+			return Selftest(os.Stdout, version, taskHelper)
 		case "--version", "version":
 			fmt.Printf("%s %s\n", PluginName, version)
 			return 0

@@ -3,6 +3,7 @@ package driver_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -118,4 +119,18 @@ promises = "stdio rpath"`})
 		t.Fatalf("init runs %q (%v), want the task helper's memfd", exe, err)
 	}
 	return p, task
+}
+
+// TestInstalledSelftest runs `selftest` of the installed plugin: every
+// check passes with the probes run through the embedded helper's shim.
+func TestInstalledSelftest(t *testing.T) {
+	out, err := exec.Command(installedBinary(t), "selftest").CombinedOutput()
+	if err != nil {
+		t.Fatalf("selftest: %v\n%s", err, out)
+	}
+	for _, want := range []string{"embedded, run from a sealed memfd\n", "all checks passed\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("selftest output lacks %q:\n%s", want, out)
+		}
+	}
 }

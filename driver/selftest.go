@@ -28,18 +28,29 @@ import (
 const probeTimeout = 20 * time.Second
 
 // Selftest prints what this machine offers the driver and runs a battery of
-// real sandboxed probes through the shim. It returns 0 only if everything
-// the driver relies on works.
-func Selftest(w io.Writer, version string) int {
+// real sandboxed probes through the shim, the task helper's when taskHelper
+// (see [Main]) is set, as tasks run. It returns 0 only if everything the
+// driver relies on works.
+func Selftest(w io.Writer, version string, taskHelper []byte) int {
 	host, cgErr := cgroup.Detect()
 	f := probeFeatures(host)
-	printFeatures(w, version, f, cgErr)
-	fmt.Fprintln(w)
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(w, "FAIL  cannot find this binary: %v\n", err)
 		return 1
 	}
+	shim, helperState := self, "not embedded: tasks re-execute the plugin (`make build` embeds it)"
+	if taskHelper != nil {
+		file, path, err := TaskHelper(taskHelper)
+		if err != nil {
+			helperState = fmt.Sprintf("embedded, unusable (%v): tasks re-execute the plugin", err)
+		} else {
+			defer file.Close()
+			shim, helperState = path, "embedded, run from a sealed memfd"
+		}
+	}
+	printFeatures(w, version, f, cgErr, helperState)
+	fmt.Fprintln(w)
 	dir, err := os.MkdirTemp("", "pledge-selftest-")
 	if err != nil {
 		fmt.Fprintf(w, "FAIL  cannot create a scratch directory: %v\n", err)
@@ -47,7 +58,7 @@ func Selftest(w io.Writer, version string) int {
 	}
 	defer os.RemoveAll(dir)
 	failed := 0
-	for _, c := range selfChecks(self, dir, f) {
+	for _, c := range selfChecks(shim, self, dir, f) {
 		err := c.run()
 		if err != nil {
 			failed++
@@ -65,7 +76,7 @@ func Selftest(w io.Writer, version string) int {
 }
 
 // printFeatures writes the feature table.
-func printFeatures(w io.Writer, version string, f features, cgErr error) {
+func printFeatures(w io.Writer, version string, f features, cgErr error, helperState string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("driver", version)
@@ -92,6 +103,7 @@ func printFeatures(w io.Writer, version string, f features, cgErr error) {
 	row("namespaces", strings.Join(ns, " "))
 	row("running as root", yesNo(f.Root))
 	row("CAP_NET_BIND_SERVICE", yesNo(f.NetBind))
+	row("task helper", helperState)
 	tw.Flush()
 }
 
@@ -108,9 +120,9 @@ type selfCheck struct {
 	run  func() error
 }
 
-// selfChecks lists the probes. Each runs this binary's __probe entry (or
-// /bin/true) under the shim exactly as a task would be run.
-func selfChecks(self, scratch string, f features) []selfCheck {
+// selfChecks lists the probes. Each runs this binary (self)'s __probe entry
+// (or /bin/true) under the shim exactly as a task would be run.
+func selfChecks(shim, self, scratch string, f features) []selfCheck {
 	checks := []selfCheck{
 		{"seccomp filters available", func() error { return require(f.Seccomp, "PR_GET_SECCOMP failed") }},
 		{"Landlock available", func() error { return require(f.LandlockABI > 0, "no Landlock ABI (not built or not in lsm=)") }},
@@ -118,12 +130,12 @@ func selfChecks(self, scratch string, f features) []selfCheck {
 			return require(f.SeccompNotify, "SECCOMP_RET_USER_NOTIF unknown to this kernel")
 		}},
 		{"/bin/true runs under 'stdio rpath'", func() error {
-			return expectExit(runProbe(self, probeRun{argv: []string{"/bin/true"}, promises: "stdio rpath"}), 0)
+			return expectExit(runProbe(shim, probeRun{argv: []string{"/bin/true"}, promises: "stdio rpath"}), 0)
 		}},
 		{"socket() without 'inet' fails with EPERM", func() error {
-			return expectExit(runProbe(self, probeRun{argv: []string{self, ProbeArg, "socket"}, promises: "stdio"}), int(unix.EPERM))
+			return expectExit(runProbe(shim, probeRun{argv: []string{self, ProbeArg, "socket"}, promises: "stdio"}), int(unix.EPERM))
 		}},
-		{"a denied syscall is reported by the supervisor", func() error { return checkReport(self) }},
+		{"a denied syscall is reported by the supervisor", func() error { return checkReport(shim, self) }},
 	}
 	checks = append(checks,
 		selfCheck{"an unveiled file can be read", func() error {
@@ -131,14 +143,14 @@ func selfChecks(self, scratch string, f features) []selfCheck {
 			if err := os.WriteFile(file, []byte("ok\n"), 0o644); err != nil {
 				return err
 			}
-			return expectExit(runProbe(self, probeRun{argv: []string{self, ProbeArg, "read", file}, promises: "stdio rpath", unveil: []string{"r:" + scratch}}), 0)
+			return expectExit(runProbe(shim, probeRun{argv: []string{self, ProbeArg, "read", file}, promises: "stdio rpath", unveil: []string{"r:" + scratch}}), 0)
 		}},
 		selfCheck{"a file that is not unveiled gets EACCES", func() error {
-			return expectExit(runProbe(self, probeRun{argv: []string{self, ProbeArg, "read", "/etc/passwd"}, promises: "stdio rpath"}), int(unix.EACCES))
+			return expectExit(runProbe(shim, probeRun{argv: []string{self, ProbeArg, "read", "/etc/passwd"}, promises: "stdio rpath"}), int(unix.EACCES))
 		}},
 	)
 	if f.Root {
-		checks = append(checks, selfCheck{"the task runs under init, PID 1 of a private pid namespace", func() error { return checkPIDNamespace(self, scratch) }})
+		checks = append(checks, selfCheck{"the task runs under init, PID 1 of a private pid namespace", func() error { return checkPIDNamespace(shim, self, scratch) }})
 	}
 	return checks
 }
@@ -168,7 +180,7 @@ type probeResult struct {
 }
 
 // runProbe runs p.argv under the shim with a policy built like a task's.
-func runProbe(self string, p probeRun) probeResult {
+func runProbe(shim string, p probeRun) probeResult {
 	set, err := promises.Parse(p.promises)
 	if err != nil {
 		return probeResult{err: err}
@@ -199,7 +211,7 @@ func runProbe(self string, p probeRun) probeResult {
 	defer specs.close()
 	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, self, sandbox.ShimArg)
+	cmd := exec.CommandContext(ctx, shim, sandbox.ShimArg)
 	cmd.ExtraFiles = sup.extraFiles(specs.r)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -241,10 +253,10 @@ func errnoName(n int) string {
 
 // checkReport runs the socket probe with a supervisor and expects exactly
 // the socket violation to be reported.
-func checkReport(self string) error {
+func checkReport(shim, self string) error {
 	var mu sync.Mutex
 	var got []supervisor.Violation
-	r := runProbe(self, probeRun{
+	r := runProbe(shim, probeRun{
 		argv:     []string{self, ProbeArg, "socket"},
 		promises: "stdio",
 		report: func(v supervisor.Violation) {
@@ -277,7 +289,7 @@ func checkReport(self string) error {
 }
 
 // checkPIDNamespace starts the pid probe through nsexec, as tasks start.
-func checkPIDNamespace(self, scratch string) error {
+func checkPIDNamespace(shim, self, scratch string) error {
 	dir := filepath.Join(scratch, "state")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return err
@@ -296,7 +308,7 @@ func checkPIDNamespace(self, scratch string) error {
 	}
 	out := startCopy([]io.Writer{&stderr}, []*os.File{errR})
 	proc, err := nsexec.Start(&nsexec.Config{
-		Shim:       nsexec.Shim{Args: []string{sandbox.ShimArg}, Stderr: errW, ExtraFiles: []*os.File{specs.r}},
+		Shim:       nsexec.Shim{Self: shim, Args: []string{sandbox.ShimArg}, Stderr: errW, ExtraFiles: []*os.File{specs.r}},
 		StatusPath: filepath.Join(dir, "status"),
 	})
 	errW.Close()

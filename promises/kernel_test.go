@@ -69,8 +69,8 @@ var signalRun struct {
 // startSignaller starts, before the filter goes on (starting a thread takes
 // calls the filter would deny), a goroutine on another thread that sends
 // SIGURG, the Go runtime's preemption signal, to this thread 50 times once
-// the filter is on. The whole run stays well under sysmon's 10 ms
-// preemption deadline, so the runtime itself has no reason to act on them.
+// the filter is on. The child runs without asynchronous preemption (see
+// runKernelCase), so the runtime only handles them and returns.
 func startSignaller() {
 	runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))
 	signalRun.tid = unix.Gettid()
@@ -164,7 +164,12 @@ func installFilter(p Program) error {
 func runKernelCase(t *testing.T, name string) *os.ProcessState {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+name)
+	// Without asynchronous preemption the runtime never interrupts the
+	// filtered thread to reschedule it, which on a loaded machine (a spin
+	// longer than sysmon's 10 ms) would make it call futex and friends
+	// that a case's filter denies, crashing the child (exit status 2).
+	// Signals sent by a case are still delivered and handled.
+	cmd.Env = append(os.Environ(), childEnv+"="+name, "GODEBUG=asyncpreemptoff=1")
 	err := cmd.Run()
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {

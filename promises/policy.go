@@ -47,7 +47,7 @@ func (p *policy) gather(s Set, o Options) {
 	sources := append(buf[:0], ruleSource{rules: c.always, action: ActionAllow})
 	for bit := range promiseCount {
 		if s&(1<<bit) != 0 {
-			sources = append(sources, ruleSource{rules: c.promises[bit], action: ActionAllow})
+			sources = append(sources, ruleSource{rules: c.promise(bit), action: ActionAllow})
 		}
 	}
 	if o.Cookie != 0 {
@@ -61,7 +61,7 @@ func (p *policy) gather(s Set, o Options) {
 	if o.Loader != 0 {
 		for bit := range promiseCount {
 			if (o.Loader&^s)&(1<<bit) != 0 {
-				sources = append(sources, ruleSource{rules: c.promises[bit], action: ActionNotify})
+				sources = append(sources, ruleSource{rules: c.promise(bit), action: ActionNotify})
 			}
 		}
 		sources = append(sources, ruleSource{rules: c.loaderDone, action: ActionNotify})

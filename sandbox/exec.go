@@ -20,16 +20,15 @@ func init() { runtime.LockOSThread() }
 // reference tool uses for that failure. Exec must run on the main goroutine
 // (the thread locked in init).
 //
-// Order: standard fds; start catching signals if the program will be
-// forked; chroot/chdir; open the program; plan the filter (the
+// Order: standard fds; chroot/chdir; open the program; plan the filter (the
 // last step that can fail for lack of resources before anything
-// irreversible); fds; nice; rlimits; capabilities; ids; no_new_privs
+// irreversible); catch the signals to forward if the program will be
+// started as a child; fds; nice; rlimits; capabilities; ids; no_new_privs
 // (which Landlock needs); Landlock; check the preload object is readable;
-// RLIMIT_NOFILE; then either
-// seccomp and execveat in place, or, when the plan forks (the pledge command
-// line with a supervisor), a raw fork whose child installs the filter and
-// execs while this process supervises it and exits the way it does (see
-// forkAndSupervise).
+// RLIMIT_NOFILE; then either seccomp and execveat in place, or, when the
+// plan forks (the pledge command line with a supervisor), a raw vfork whose
+// child installs the filter and execs while this process supervises it and
+// exits the way it does (see forkAndSupervise).
 func Exec(p *Policy, argv, env []string) error {
 	if len(argv) == 0 {
 		return fail(ExitMissingTarget, "missing command", nil)
@@ -38,10 +37,6 @@ func Exec(p *Policy, argv, env []string) error {
 		if err := openStandardFDs(); err != nil {
 			return err
 		}
-	}
-	var sigs *caughtSignals
-	if forksForSure(p) {
-		sigs = catchSignals()
 	}
 	if err := enterDirs(p); err != nil {
 		return err
@@ -61,8 +56,11 @@ func Exec(p *Policy, argv, env []string) error {
 	if err := plan.connect(); err != nil {
 		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
 	}
-	if plan.forks && sigs == nil {
-		sigs = catchSignals()
+	var sigs *caughtSignals
+	if plan.forks {
+		if sigs, err = catchSignals(); err != nil {
+			return err
+		}
 	}
 	if err := restrictProcess(p); err != nil {
 		return err

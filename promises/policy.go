@@ -52,7 +52,7 @@ func (p *policy) gather(s Set, o Options) {
 	}
 	if o.Cookie != 0 {
 		m := matcher{arg: cookieArg, name: "args[5]", op: opEqual, wide: true,
-			values: p.keep(o.Cookie), text: "args[5] == cookie"}
+			values: p.keep(o.Cookie), form: formCookie}
 		sources = append(sources, ruleSource{numbers: c.cookie, cond: p.keepCondition(m), action: ActionAllow})
 	}
 	if o.FileExec {

@@ -184,16 +184,22 @@ func (f *filterPlan) connect() error {
 	return nil
 }
 
-// randomCookie draws a nonzero 64-bit secret from the kernel.
+// randomCookie draws a nonzero 64-bit secret from the kernel, with the
+// getrandom system call itself: unix.Getrandom goes through the vDSO,
+// whose first use sets up per-thread state with an mmap, which costs more
+// than the system call for the eight bytes a run needs.
 func randomCookie() (uint64, error) {
 	var b [8]byte
 	for {
-		n, err := unix.Getrandom(b[:], 0)
-		if err == unix.EINTR {
+		r, _, e := syscall.Syscall(unix.SYS_GETRANDOM, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0)
+		if e == unix.EINTR {
 			continue
 		}
-		if err != nil || n != len(b) {
-			return 0, fmt.Errorf("getrandom for the exec cookie: %v (read %d of %d bytes)", err, n, len(b))
+		if e != 0 {
+			return 0, fmt.Errorf("getrandom for the exec cookie: %w", e)
+		}
+		if int(r) != len(b) {
+			return 0, fmt.Errorf("getrandom for the exec cookie: read %d of %d bytes", r, len(b))
 		}
 		if c := binary.LittleEndian.Uint64(b[:]); c != 0 {
 			return c, nil

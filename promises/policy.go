@@ -156,7 +156,7 @@ func (p *policy) bindSelf(c condition, self uint32) condition {
 // outcome, and merges single-argument set tests of the same kind, so that
 // every promise's "cmd in {…}" on one call becomes one test.
 func (p *policy) simplify() {
-	for nr, vs := range p.slots {
+	for nr, vs := range &p.slots {
 		if p.enosys[nr] {
 			p.slots[nr] = nil
 			continue

@@ -148,10 +148,18 @@ func restrictProcess(p *Policy) error {
 // automatic unveils, then the user's) and enforces it on this thread, which
 // Exec gave no_new_privs before, as landlock_restrict_self requires.
 func unveil(p *Policy, prog program, tgt target, extra []string, env []string) error {
-	b := rulesetBuilder{abi: LandlockABI()}
-	if b.abi == 0 && len(p.Unveils) == 0 {
+	abi := LandlockABI()
+	if abi == 0 && len(p.Unveils) == 0 {
 		return nil // like the reference: automatic unveils are best effort
 	}
+	var auto []Unveil
+	if p.AutoUnveil {
+		auto = PromiseUnveils(p.Promises, env)
+		if tgt.kind == kindDynamic {
+			auto = slices.Concat(dynamicUnveils, auto)
+		}
+	}
+	b := newRulesetBuilder(abi, 1+len(tgt.interpreters)+len(extra)+len(auto)+len(p.Unveils))
 	defer b.close()
 	// The program is unveiled through its open fd, so the rule names the
 	// inode that runs even if the path was replaced since the lookup.
@@ -168,15 +176,9 @@ func unveil(p *Policy, prog program, tgt target, extra []string, env []string) e
 			return unreadableExtra(path, err)
 		}
 	}
-	if p.AutoUnveil {
-		auto := PromiseUnveils(p.Promises, env)
-		if tgt.kind == kindDynamic {
-			auto = slices.Concat(dynamicUnveils, auto)
-		}
-		for _, u := range auto {
-			if err := b.add(u); err != nil {
-				return err
-			}
+	for _, u := range auto {
+		if err := b.add(u); err != nil {
+			return err
 		}
 	}
 	for _, u := range p.Unveils {

@@ -46,6 +46,12 @@ type rulesetBuilder struct {
 	seen map[string]resolvedPath
 }
 
+// newRulesetBuilder returns a builder with room for n rules, so that
+// adding them does not grow its slice and map step by step.
+func newRulesetBuilder(abi, n int) *rulesetBuilder {
+	return &rulesetBuilder{abi: abi, rules: make([]rule, 0, n), seen: make(map[string]resolvedPath, 2*n)}
+}
+
 // supported are the rights of the handled set the running ABI knows.
 func (b *rulesetBuilder) supported() accessFS {
 	a := accessHandled

@@ -139,10 +139,10 @@ func forwardTo(pidfd int32) {
 }
 
 // forkAndSupervise starts the program as a child (sigs are caught), serves
-// its notifications and waits for it, then exits the way it did. It returns only if the fork or the
-// child's steps before the exec failed, with the error to report. name is
-// the program for messages, report whether violations are written to
-// stderr.
+// its notifications and waits for it, then exits the way it did. It returns
+// only if the vfork or the child's steps before the exec failed, with the
+// error to report. name is the program for messages, report whether
+// violations are written to stderr.
 func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path string, flags int, argv, env []string, name string, report bool) error {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

@@ -22,13 +22,17 @@ func init() { runtime.LockOSThread() }
 //
 // Order: standard fds; chroot/chdir; open the program; plan the filter (the
 // last step that can fail for lack of resources before anything
-// irreversible); catch the signals to forward if the program will be
-// started as a child; fds; nice; rlimits; capabilities; ids; no_new_privs
-// (which Landlock needs); Landlock; check the preload object is readable;
-// RLIMIT_NOFILE; then either seccomp and execveat in place, or, when the
-// plan forks (the pledge command line with a supervisor), a raw vfork whose
-// child installs the filter and execs while this process supervises it and
-// exits the way it does (see forkAndSupervise).
+// irreversible; the compilation itself runs on another goroutine alongside
+// the next steps, so a policy the compiler rejects, with promise bits
+// beyond the catalog, is reported only once it is awaited, with the same
+// status); catch the signals to forward if the program will be started as
+// a child; fds; nice; rlimits; capabilities; ids; no_new_privs (which
+// Landlock needs); Landlock; wait for the compiled filter; check the
+// preload object is readable; RLIMIT_NOFILE; then either seccomp and
+// execveat in place, or, when the plan forks (the pledge command line with
+// a supervisor), a raw vfork whose child installs the filter and execs
+// while this process supervises it and exits the way it does (see
+// forkAndSupervise).
 func Exec(p *Policy, argv, env []string) error {
 	if len(argv) == 0 {
 		return fail(ExitMissingTarget, "missing command", nil)
@@ -72,6 +76,9 @@ func Exec(p *Policy, argv, env []string) error {
 		if err := unveil(p, prog, tgt, plan.extraUnveils(), env); err != nil {
 			return err
 		}
+	}
+	if err := plan.ready(); err != nil {
+		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
 	}
 	if err := plan.checkPreload(); err != nil {
 		return err

@@ -63,20 +63,25 @@ func syscallTable(a Arch) []string {
 	return x8664Syscalls[:]
 }
 
-// syscallNumbers maps system-call names to numbers, one map per Arch.
-var syscallNumbers = sync.OnceValue(func() [2]map[string]uint32 {
-	var maps [2]map[string]uint32
-	for _, a := range []Arch{AMD64, ARM64} {
-		m := make(map[string]uint32)
-		for nr, name := range syscallTable(a) {
-			if name != "" {
-				m[name] = uint32(nr)
-			}
+// syscallNumbers maps system-call names to numbers, one map per Arch,
+// each built on first use: a run compiles for one architecture, and every
+// map costs start-up time (hundreds of inserts in a fresh heap).
+var syscallNumbers = [2]func() map[string]uint32{
+	AMD64: sync.OnceValue(func() map[string]uint32 { return numberMap(AMD64) }),
+	ARM64: sync.OnceValue(func() map[string]uint32 { return numberMap(ARM64) }),
+}
+
+// numberMap maps a's system-call names to their numbers.
+func numberMap(a Arch) map[string]uint32 {
+	table := syscallTable(a)
+	m := make(map[string]uint32, len(table))
+	for nr, name := range table {
+		if name != "" {
+			m[name] = uint32(nr)
 		}
-		maps[a] = m
 	}
-	return maps
-})
+	return m
+}
 
 // SyscallName returns the kernel's name for system call nr on a, or
 // "unknown" when a has no such call.
@@ -93,6 +98,6 @@ func SyscallNumber(a Arch, name string) (uint32, bool) {
 	if !a.valid() {
 		return 0, false
 	}
-	nr, ok := syscallNumbers()[a][name]
+	nr, ok := syscallNumbers[a]()[name]
 	return nr, ok
 }

@@ -10,7 +10,8 @@ type syscallRule struct {
 
 // archCatalog is the catalog with names resolved for one architecture.
 type archCatalog struct {
-	promises   [promiseCount][]syscallRule
+	// promises[bit] resolves that promise's rules on first use.
+	promises   [promiseCount]func() []syscallRule
 	always     []syscallRule
 	enosys     []uint32
 	fileExec   []syscallRule
@@ -40,24 +41,33 @@ func resolveNames(a Arch, names []string) []uint32 {
 	return out
 }
 
-// archCatalogs holds the resolved catalog of each architecture.
-var archCatalogs = sync.OnceValue(func() [2]*archCatalog {
-	var cs [2]*archCatalog
-	for _, a := range []Arch{AMD64, ARM64} {
-		c := &archCatalog{
-			always:     resolve(a, alwaysAllowed()),
-			enosys:     resolveNames(a, forcedENOSYS),
-			fileExec:   resolve(a, fileExecMmap()),
-			loaderDone: resolve(a, loaderDone()),
-			cookie:     resolveNames(a, cookieSyscalls),
-		}
-		for bit := range promiseCount {
-			c.promises[bit] = resolve(a, catalog()[1<<bit])
-		}
-		cs[a] = c
+// archCatalogs holds the resolved catalog of each architecture, each
+// resolved on first use, so that a run pays only for the one it compiles
+// for.
+var archCatalogs = [2]func() *archCatalog{
+	AMD64: sync.OnceValue(func() *archCatalog { return resolveCatalog(AMD64) }),
+	ARM64: sync.OnceValue(func() *archCatalog { return resolveCatalog(ARM64) }),
+}
+
+// resolveCatalog resolves the catalog to a's numbers, each promise on first
+// use.
+func resolveCatalog(a Arch) *archCatalog {
+	c := &archCatalog{
+		always:     resolve(a, alwaysAllowed()),
+		enosys:     resolveNames(a, forcedENOSYS),
+		fileExec:   resolve(a, fileExecMmap()),
+		loaderDone: resolve(a, loaderDone()),
+		cookie:     resolveNames(a, cookieSyscalls),
 	}
-	return cs
-})
+	for bit := range promiseCount {
+		rules := catalog()[1<<bit]
+		c.promises[bit] = sync.OnceValue(func() []syscallRule { return resolve(a, rules()) })
+	}
+	return c
+}
+
+// promise returns the resolved rules of promise number bit.
+func (c *archCatalog) promise(bit int) []syscallRule { return c.promises[bit]() }
 
 // catalogFor returns the resolved catalog of a, which must be valid.
-func catalogFor(a Arch) *archCatalog { return archCatalogs()[a] }
+func catalogFor(a Arch) *archCatalog { return archCatalogs[a]() }

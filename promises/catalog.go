@@ -142,137 +142,166 @@ func getsockoptPairs() []condition {
 // is skipped there, because its replacement (openat, newfstatat, clone) is
 // listed too.
 //
-// It is built on first use, not in package init: its matchers are a few
-// hundred allocations that every pledge run would otherwise pay before
-// main, even one that only prints usage.
-var catalog = sync.OnceValue(func() map[Set][]rule {
-	return map[Set][]rule{
-		Stdio: promise(
-			allow("rt_sigreturn", "restart_syscall", "exit_group", "sched_yield",
-				"sched_getaffinity", "clock_getres", "clock_gettime", "clock_nanosleep",
-				"close_range", "close", "write", "writev", "pwrite64", "pwritev", "pwritev2",
-				"read", "readv", "pread64", "preadv", "preadv2", "dup", "dup2", "dup3",
-				"fchdir", "fstat", "fsync", "sysinfo", "fdatasync", "ftruncate", "getrandom",
-				"getgroups", "getpgid", "getpgrp", "getpid", "gettid", "getuid", "getgid",
-				"getsid", "getppid", "geteuid", "getegid", "getrlimit", "getresgid",
-				"getresuid", "getitimer", "setitimer", "timerfd_create", "timerfd_settime",
-				"timerfd_gettime", "copy_file_range", "gettimeofday", "sendfile", "vmsplice",
-				"splice", "lseek", "tee", "brk", "msync", "mlock", "mlock2", "munlock",
-				"mremap", "munmap", "mincore", "madvise", "fadvise64", "arch_prctl",
-				"migrate_pages", "sync_file_range", "set_tid_address", "membarrier",
-				"nanosleep", "pipe", "pipe2", "poll", "ppoll", "select", "pselect6",
-				"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
-				"epoll_pwait2", "recvfrom", "alarm", "pause", "shutdown", "eventfd",
-				"eventfd2", "signalfd", "signalfd4", "rt_sigaction", "sigaltstack",
-				"rt_sigprocmask", "rt_sigsuspend", "rt_sigpending", "socketpair",
-				"getrusage", "times", "umask", "wait4", "waitid", "uname", "futex",
-				"set_robust_list", "get_robust_list", "sched_setaffinity",
-				"rt_sigtimedwait", "getcpu", "rseq"),
-			when("fcntl", oneOf(1, "cmd", fDupfd, fGetfd, fSetfd, fGetfl, fSetfl, fDupfdCloexec)),
-			when("mmap", hasNone(3, "flags", mapLocked, mapNonblock), subsetOf(2, "prot", protRead, protWrite)),
-			when("mprotect", subsetOf(2, "prot", protRead, protWrite)),
-			when("sendto", isNull(4, "dest_addr")),
-			when("ioctl", oneOf(1, "request", fionread, fionbio, fioclex, fionclex)),
-			when("kill", equalsSelf(0, "pid")),
-			when("tgkill", equalsSelf(0, "tgid")),
-			// PR_SET_VMA only names anonymous memory (the Go runtime
-			// does it at start-up since Go 1.25); the reference predates it.
-			when("prctl", oneOf(0, "option", prSetName, prGetName, prGetSeccomp, prSetSeccomp,
-				prCapbsetRead, prCapbsetDrop, prSetNoNewPrivs, prSetVMA)),
-			when("clone", hasAll(0, "flags", []sym{cloneVM, cloneFS, cloneFiles, cloneSighand, cloneThread}, cloneForbidden)),
-			when("prlimit64", isNull(2, "new_limit")),
-		),
-		Rpath: promise(
-			allow("chdir", "getcwd", "stat", "lstat", "fstat", "newfstatat", "statx",
-				"access", "faccessat", "faccessat2", "readlink", "readlinkat", "statfs",
-				"fstatfs", "getdents64", "getdents"),
-			when("open", readOnlyOpen(1)),
-			when("openat", readOnlyOpen(2)),
-		),
-		Wpath: promise(
-			allow("getcwd", "stat", "fstat", "lstat", "newfstatat", "statx", "access",
-				"truncate", "faccessat", "faccessat2", "readlinkat"),
-			when("open", writeOpen(1)),
-			when("openat", writeOpen(2)),
-			chmodFamily(),
-		),
-		Cpath: promise(
-			allow("rename", "renameat", "renameat2", "link", "linkat", "symlink",
-				"symlinkat", "rmdir", "unlink", "unlinkat", "mkdir", "mkdirat"),
-			createOpen("open", 1),
-			createOpen("openat", 2),
-			when("creat", noSpecialMode(1)),
-		),
-		Dpath: allow("mknod", "mknodat"),
-		Flock: promise(
-			allow("flock"),
-			when("fcntl", oneOf(1, "cmd", fGetlk, fSetlk, fSetlkw, fOFDGetlk, fOFDSetlk, fOFDSetlkw)),
-		),
-		Fattr: promise(
-			allow("utime", "utimes", "futimesat", "utimensat"),
-			chmodFamily(),
-		),
-		Inet: promise(
-			allow("listen", "bind", "sendto", "connect", "accept", "accept4",
-				"getpeername", "getsockname"),
-			whenAny("socket",
-				inetSocket(sockStream, protoDefault, ipprotoTCP),
-				inetSocket(sockDgram, protoDefault, ipprotoICMP, ipprotoUDP)),
-			when("ioctl", equals(1, "request", siocatmark)),
-			whenAny("getsockopt", getsockoptPairs()...),
-			whenAny("setsockopt", setsockoptPairs()...),
-		),
-		Unix: promise(
-			allow("listen", "bind", "connect", "sendto", "accept", "accept4",
-				"getpeername", "getsockname"),
-			when("socket",
-				equals(0, "family", afUnix),
-				maskedOneOf(1, "type", []sym{sockNonblock, sockCloexec}, sockStream, sockDgram),
-				equals(2, "protocol", protoDefault)),
-			whenAny("getsockopt", getsockoptPairs()...),
-			whenAny("setsockopt", setsockoptPairs()...),
-		),
-		DNS: promise(
-			allow("bind", "sendto", "connect", "recvfrom", "newfstatat", "read", "close",
-				"recvmsg", "sendmsg"),
-			whenAny("socket",
-				inetSocket(sockStream, protoDefault, ipprotoTCP),
-				inetSocket(sockDgram, protoDefault, ipprotoICMP, ipprotoUDP)),
-			whenAny("setsockopt", setsockoptPairs()...),
-			when("openat", readOnlyOpen(2)),
-		),
-		TTY: when("ioctl", oneOf(1, "request", tcgets, tcsets, tcsetsw, tcsetsf, tiocgwinsz,
-			tiocswinsz, tiocgpgrp, tiocspgrp, tcflsh, tcxonc, tcsbrk, tiocsbrk)),
-		Recvfd: allow("recvmsg", "recvmmsg"),
-		Proc: promise(
-			allow("fork", "vfork", "kill", "tgkill", "setsid", "setpgid", "prlimit64",
-				"setrlimit", "getpriority", "setpriority", "ioprio_get", "ioprio_set",
-				"sched_getscheduler", "sched_setscheduler", "sched_get_priority_min",
-				"sched_get_priority_max", "sched_getparam", "sched_setparam"),
-			when("clone", hasNone(0, "flags", cloneForbidden...)),
-		),
-		Exec: allow("execve", "execveat"),
-		ID: allow("setuid", "setreuid", "setresuid", "setgid", "setregid", "setresgid",
-			"setgroups", "prlimit64", "setrlimit", "getpriority", "setpriority",
-			"setfsuid", "setfsgid"),
-		Unveil:  allow("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"),
-		Sendfd:  allow("sendmsg", "sendmmsg"),
-		Settime: allow("settimeofday", "clock_adjtime"),
-		ProtExec: promise(
-			allow("mprotect"),
-			when("mmap", hasNone(3, "flags", mapLocked, mapNonblock, mapHugetlb)),
-		),
-		Vminfo:  allow("sched_yield"),
-		Tmppath: allow("lstat", "unlink", "unlinkat"),
-		Chown:   allow("chown", "fchown", "lchown", "fchownat"),
-		Anet: promise(
-			allow("listen", "bind", "sendto", "accept", "accept4", "getpeername",
-				"getsockname"),
-			when("socket", inetSocket(sockStream, protoDefault, ipprotoTCP)...),
-			when("ioctl", equals(1, "request", siocatmark)),
-			whenAny("getsockopt", getsockoptPairs()...),
-			whenAny("setsockopt", setsockoptPairs()...),
-		),
+// Each promise's rules are built when first asked for, not in package
+// init: the matchers of all promises are a few hundred allocations, which
+// every pledge run would otherwise pay, even one that only prints usage or
+// grants two promises.
+var catalog = sync.OnceValue(func() map[Set]func() []rule {
+	return map[Set]func() []rule{
+		Stdio: func() []rule {
+			return promise(
+				allow("rt_sigreturn", "restart_syscall", "exit_group", "sched_yield",
+					"sched_getaffinity", "clock_getres", "clock_gettime", "clock_nanosleep",
+					"close_range", "close", "write", "writev", "pwrite64", "pwritev", "pwritev2",
+					"read", "readv", "pread64", "preadv", "preadv2", "dup", "dup2", "dup3",
+					"fchdir", "fstat", "fsync", "sysinfo", "fdatasync", "ftruncate", "getrandom",
+					"getgroups", "getpgid", "getpgrp", "getpid", "gettid", "getuid", "getgid",
+					"getsid", "getppid", "geteuid", "getegid", "getrlimit", "getresgid",
+					"getresuid", "getitimer", "setitimer", "timerfd_create", "timerfd_settime",
+					"timerfd_gettime", "copy_file_range", "gettimeofday", "sendfile", "vmsplice",
+					"splice", "lseek", "tee", "brk", "msync", "mlock", "mlock2", "munlock",
+					"mremap", "munmap", "mincore", "madvise", "fadvise64", "arch_prctl",
+					"migrate_pages", "sync_file_range", "set_tid_address", "membarrier",
+					"nanosleep", "pipe", "pipe2", "poll", "ppoll", "select", "pselect6",
+					"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait",
+					"epoll_pwait2", "recvfrom", "alarm", "pause", "shutdown", "eventfd",
+					"eventfd2", "signalfd", "signalfd4", "rt_sigaction", "sigaltstack",
+					"rt_sigprocmask", "rt_sigsuspend", "rt_sigpending", "socketpair",
+					"getrusage", "times", "umask", "wait4", "waitid", "uname", "futex",
+					"set_robust_list", "get_robust_list", "sched_setaffinity",
+					"rt_sigtimedwait", "getcpu", "rseq"),
+				when("fcntl", oneOf(1, "cmd", fDupfd, fGetfd, fSetfd, fGetfl, fSetfl, fDupfdCloexec)),
+				when("mmap", hasNone(3, "flags", mapLocked, mapNonblock), subsetOf(2, "prot", protRead, protWrite)),
+				when("mprotect", subsetOf(2, "prot", protRead, protWrite)),
+				when("sendto", isNull(4, "dest_addr")),
+				when("ioctl", oneOf(1, "request", fionread, fionbio, fioclex, fionclex)),
+				when("kill", equalsSelf(0, "pid")),
+				when("tgkill", equalsSelf(0, "tgid")),
+				// PR_SET_VMA only names anonymous memory (the Go runtime
+				// does it at start-up since Go 1.25); the reference predates it.
+				when("prctl", oneOf(0, "option", prSetName, prGetName, prGetSeccomp, prSetSeccomp,
+					prCapbsetRead, prCapbsetDrop, prSetNoNewPrivs, prSetVMA)),
+				when("clone", hasAll(0, "flags", []sym{cloneVM, cloneFS, cloneFiles, cloneSighand, cloneThread}, cloneForbidden)),
+				when("prlimit64", isNull(2, "new_limit")),
+			)
+		},
+		Rpath: func() []rule {
+			return promise(
+				allow("chdir", "getcwd", "stat", "lstat", "fstat", "newfstatat", "statx",
+					"access", "faccessat", "faccessat2", "readlink", "readlinkat", "statfs",
+					"fstatfs", "getdents64", "getdents"),
+				when("open", readOnlyOpen(1)),
+				when("openat", readOnlyOpen(2)),
+			)
+		},
+		Wpath: func() []rule {
+			return promise(
+				allow("getcwd", "stat", "fstat", "lstat", "newfstatat", "statx", "access",
+					"truncate", "faccessat", "faccessat2", "readlinkat"),
+				when("open", writeOpen(1)),
+				when("openat", writeOpen(2)),
+				chmodFamily(),
+			)
+		},
+		Cpath: func() []rule {
+			return promise(
+				allow("rename", "renameat", "renameat2", "link", "linkat", "symlink",
+					"symlinkat", "rmdir", "unlink", "unlinkat", "mkdir", "mkdirat"),
+				createOpen("open", 1),
+				createOpen("openat", 2),
+				when("creat", noSpecialMode(1)),
+			)
+		},
+		Dpath: func() []rule { return allow("mknod", "mknodat") },
+		Flock: func() []rule {
+			return promise(
+				allow("flock"),
+				when("fcntl", oneOf(1, "cmd", fGetlk, fSetlk, fSetlkw, fOFDGetlk, fOFDSetlk, fOFDSetlkw)),
+			)
+		},
+		Fattr: func() []rule {
+			return promise(
+				allow("utime", "utimes", "futimesat", "utimensat"),
+				chmodFamily(),
+			)
+		},
+		Inet: func() []rule {
+			return promise(
+				allow("listen", "bind", "sendto", "connect", "accept", "accept4",
+					"getpeername", "getsockname"),
+				whenAny("socket",
+					inetSocket(sockStream, protoDefault, ipprotoTCP),
+					inetSocket(sockDgram, protoDefault, ipprotoICMP, ipprotoUDP)),
+				when("ioctl", equals(1, "request", siocatmark)),
+				whenAny("getsockopt", getsockoptPairs()...),
+				whenAny("setsockopt", setsockoptPairs()...),
+			)
+		},
+		Unix: func() []rule {
+			return promise(
+				allow("listen", "bind", "connect", "sendto", "accept", "accept4",
+					"getpeername", "getsockname"),
+				when("socket",
+					equals(0, "family", afUnix),
+					maskedOneOf(1, "type", []sym{sockNonblock, sockCloexec}, sockStream, sockDgram),
+					equals(2, "protocol", protoDefault)),
+				whenAny("getsockopt", getsockoptPairs()...),
+				whenAny("setsockopt", setsockoptPairs()...),
+			)
+		},
+		DNS: func() []rule {
+			return promise(
+				allow("bind", "sendto", "connect", "recvfrom", "newfstatat", "read", "close",
+					"recvmsg", "sendmsg"),
+				whenAny("socket",
+					inetSocket(sockStream, protoDefault, ipprotoTCP),
+					inetSocket(sockDgram, protoDefault, ipprotoICMP, ipprotoUDP)),
+				whenAny("setsockopt", setsockoptPairs()...),
+				when("openat", readOnlyOpen(2)),
+			)
+		},
+		TTY: func() []rule {
+			return when("ioctl", oneOf(1, "request", tcgets, tcsets, tcsetsw, tcsetsf, tiocgwinsz,
+				tiocswinsz, tiocgpgrp, tiocspgrp, tcflsh, tcxonc, tcsbrk, tiocsbrk))
+		},
+		Recvfd: func() []rule { return allow("recvmsg", "recvmmsg") },
+		Proc: func() []rule {
+			return promise(
+				allow("fork", "vfork", "kill", "tgkill", "setsid", "setpgid", "prlimit64",
+					"setrlimit", "getpriority", "setpriority", "ioprio_get", "ioprio_set",
+					"sched_getscheduler", "sched_setscheduler", "sched_get_priority_min",
+					"sched_get_priority_max", "sched_getparam", "sched_setparam"),
+				when("clone", hasNone(0, "flags", cloneForbidden...)),
+			)
+		},
+		Exec: func() []rule { return allow("execve", "execveat") },
+		ID: func() []rule {
+			return allow("setuid", "setreuid", "setresuid", "setgid", "setregid", "setresgid",
+				"setgroups", "prlimit64", "setrlimit", "getpriority", "setpriority",
+				"setfsuid", "setfsgid")
+		},
+		Unveil:  func() []rule { return allow("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self") },
+		Sendfd:  func() []rule { return allow("sendmsg", "sendmmsg") },
+		Settime: func() []rule { return allow("settimeofday", "clock_adjtime") },
+		ProtExec: func() []rule {
+			return promise(
+				allow("mprotect"),
+				when("mmap", hasNone(3, "flags", mapLocked, mapNonblock, mapHugetlb)),
+			)
+		},
+		Vminfo:  func() []rule { return allow("sched_yield") },
+		Tmppath: func() []rule { return allow("lstat", "unlink", "unlinkat") },
+		Chown:   func() []rule { return allow("chown", "fchown", "lchown", "fchownat") },
+		Anet: func() []rule {
+			return promise(
+				allow("listen", "bind", "sendto", "accept", "accept4", "getpeername",
+					"getsockname"),
+				when("socket", inetSocket(sockStream, protoDefault, ipprotoTCP)...),
+				when("ioctl", equals(1, "request", siocatmark)),
+				whenAny("getsockopt", getsockoptPairs()...),
+				whenAny("setsockopt", setsockoptPairs()...),
+			)
+		},
 	}
 })
 

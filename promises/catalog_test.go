@@ -24,7 +24,7 @@ func catalogNames() []string {
 		}
 	}
 	for _, rules := range catalog() {
-		add(rules)
+		add(rules())
 	}
 	add(alwaysAllowed())
 	add(fileExecMmap())

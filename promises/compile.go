@@ -112,7 +112,7 @@ const maxBlocks = 64
 // numbers with equal verdicts. It returns the blocks.
 func classify(p *policy, a *assembler, ret *returns, targets []label) []block {
 	blocks := make([]block, 0, maxBlocks)
-	for nr, vs := range p.slots {
+	for nr, vs := range &p.slots {
 		switch {
 		case p.enosys[nr]:
 			targets[nr] = ret.label(actionENOSYS)

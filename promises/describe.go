@@ -28,7 +28,7 @@ type SyscallInfo struct {
 func Describe(a Arch) []PromiseInfo {
 	infos := make([]PromiseInfo, promiseCount)
 	for bit, name := range promiseNames {
-		infos[bit] = PromiseInfo{Name: name, Syscalls: describeRules(a, catalog()[1<<bit])}
+		infos[bit] = PromiseInfo{Name: name, Syscalls: describeRules(a, catalog()[1<<bit]())}
 	}
 	return infos
 }
@@ -107,7 +107,7 @@ func PromisesMentioning(a Arch, nr uint32) []string {
 	c := catalogFor(a)
 	var names []string
 	for bit, name := range promiseNames {
-		if slices.ContainsFunc(c.promises[bit], func(r syscallRule) bool { return r.nr == nr }) {
+		if slices.ContainsFunc(c.promise(bit), func(r syscallRule) bool { return r.nr == nr }) {
 			names = append(names, name)
 		}
 	}

@@ -84,7 +84,7 @@ func Evaluate(s Set, o Options, d Data) Action {
 // grantedBy reports whether a rule of a promise in s accepts d.
 func grantedBy(c *archCatalog, s Set, d Data, self uint32) bool {
 	for bit := range promiseCount {
-		if s&(1<<bit) != 0 && anyRuleMatches(c.promises[bit], d, self) {
+		if s&(1<<bit) != 0 && anyRuleMatches(c.promise(bit), d, self) {
 			return true
 		}
 	}

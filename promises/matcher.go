@@ -1,7 +1,6 @@
 package promises
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
@@ -43,7 +42,61 @@ type matcher struct {
 	values []uint64 // for opEqual, opMaskedEqual, opInSet
 	wide   bool     // test all 64 bits instead of the low 32
 	self   bool     // opEqual against Options.SelfPID instead of values[0]
-	text   string   // the condition in symbols, for -list
+
+	// form, syms and aux say how the condition reads in the kernel
+	// headers' symbols; text renders them, for -list only, so that
+	// building the catalog formats nothing.
+	form form
+	syms []sym // the constants of the condition
+	aux  []sym // the bits it ignores or forbids (fieldOneOf: the field, then those)
+}
+
+// form is the sentence a matcher's text follows; formNone has no text (the
+// compiler's merged set tests).
+type form uint8
+
+const (
+	formNone      form = iota
+	formOneOf          // name in {syms}
+	formMaskedOne      // name without aux in {syms}
+	formEquals         // name == syms[0]
+	formSelf           // name == own pid
+	formHasAll         // name has syms[, not aux]
+	formHasNone        // name without syms
+	formSubsetOf       // name only syms
+	formNull           // name == NULL
+	formField          // name & aux[0] in {syms}, without aux[1:]
+	formCookie         // name == cookie
+)
+
+// text is the condition in symbols.
+func (m matcher) text() string {
+	switch m.form {
+	case formOneOf:
+		return m.name + " in {" + symNames(m.syms, ", ") + "}"
+	case formMaskedOne:
+		return m.name + " without " + symNames(m.aux, "|") + " in {" + symNames(m.syms, ", ") + "}"
+	case formEquals:
+		return m.name + " == " + m.syms[0].name
+	case formSelf:
+		return m.name + " == own pid"
+	case formHasAll:
+		if len(m.aux) > 0 {
+			return m.name + " has " + symNames(m.syms, "|") + ", not " + symNames(m.aux, "|")
+		}
+		return m.name + " has " + symNames(m.syms, "|")
+	case formHasNone:
+		return m.name + " without " + symNames(m.syms, "|")
+	case formSubsetOf:
+		return m.name + " only " + symNames(m.syms, "|")
+	case formNull:
+		return m.name + " == NULL"
+	case formField:
+		return m.name + " & " + m.aux[0].name + " in {" + symNames(m.syms, ", ") + "}, without " + symNames(m.aux[1:], "|")
+	case formCookie:
+		return m.name + " == cookie"
+	}
+	return ""
 }
 
 // condition is a conjunction of matchers; an empty condition always holds.
@@ -80,7 +133,7 @@ func oneOf(arg int, name string, syms ...sym) matcher {
 		values[i] = s.value
 	}
 	return matcher{arg: arg, name: name, op: opInSet, mask: low32, values: values,
-		text: fmt.Sprintf("%s in {%s}", name, symNames(syms, ", "))}
+		form: formOneOf, syms: syms}
 }
 
 // maskedOneOf matches when the 32-bit argument, with the bits in ignore
@@ -88,49 +141,44 @@ func oneOf(arg int, name string, syms ...sym) matcher {
 func maskedOneOf(arg int, name string, ignore []sym, syms ...sym) matcher {
 	m := oneOf(arg, name, syms...)
 	m.mask = low32 &^ symMask(ignore)
-	m.text = fmt.Sprintf("%s without %s in {%s}", name, symNames(ignore, "|"), symNames(syms, ", "))
+	m.form, m.aux = formMaskedOne, ignore
 	return m
 }
 
 // equals matches when the 32-bit argument equals s.
 func equals(arg int, name string, s sym) matcher {
 	return matcher{arg: arg, name: name, op: opEqual, values: []uint64{s.value},
-		text: fmt.Sprintf("%s == %s", name, s.name)}
+		form: formEquals, syms: []sym{s}}
 }
 
 // equalsSelf matches when the 32-bit argument equals Options.SelfPID.
 func equalsSelf(arg int, name string) matcher {
 	return matcher{arg: arg, name: name, op: opEqual, values: []uint64{0}, self: true,
-		text: fmt.Sprintf("%s == own pid", name)}
+		form: formSelf}
 }
 
 // hasAll matches when the 32-bit argument has every bit of want set and no
 // bit of forbid.
 func hasAll(arg int, name string, want []sym, forbid []sym) matcher {
-	text := fmt.Sprintf("%s has %s", name, symNames(want, "|"))
-	if len(forbid) > 0 {
-		text += fmt.Sprintf(", not %s", symNames(forbid, "|"))
-	}
 	return matcher{arg: arg, name: name, op: opMaskedEqual, mask: symMask(want) | symMask(forbid),
-		values: []uint64{symMask(want)}, text: text}
+		values: []uint64{symMask(want)}, form: formHasAll, syms: want, aux: forbid}
 }
 
 // hasNone matches when the 32-bit argument has none of the bits in syms.
 func hasNone(arg int, name string, syms ...sym) matcher {
 	return matcher{arg: arg, name: name, op: opBitsClear, mask: symMask(syms),
-		text: fmt.Sprintf("%s without %s", name, symNames(syms, "|"))}
+		form: formHasNone, syms: syms}
 }
 
 // subsetOf matches when the 32-bit argument has no bit outside syms.
 func subsetOf(arg int, name string, syms ...sym) matcher {
 	return matcher{arg: arg, name: name, op: opBitsClear, mask: low32 &^ symMask(syms),
-		text: fmt.Sprintf("%s only %s", name, symNames(syms, "|"))}
+		form: formSubsetOf, syms: syms}
 }
 
 // isNull matches when the pointer argument is NULL.
 func isNull(arg int, name string) matcher {
-	return matcher{arg: arg, name: name, op: opIsNull, wide: true,
-		text: fmt.Sprintf("%s == NULL", name)}
+	return matcher{arg: arg, name: name, op: opIsNull, wide: true, form: formNull}
 }
 
 // match reports whether args satisfy m, with self as the caller's own pid.
@@ -171,7 +219,7 @@ func (c condition) match(args [6]uint64, self uint32) bool {
 func (c condition) String() string {
 	parts := make([]string, len(c))
 	for i, m := range c {
-		parts[i] = m.text
+		parts[i] = m.text()
 	}
 	return strings.Join(parts, " and ")
 }
@@ -192,6 +240,6 @@ func (c condition) equal(o condition) bool {
 func fieldOneOf(arg int, name string, field sym, forbid []sym, syms ...sym) matcher {
 	m := oneOf(arg, name, syms...)
 	m.mask = field.value | symMask(forbid)
-	m.text = fmt.Sprintf("%s & %s in {%s}, without %s", name, field.name, symNames(syms, ", "), symNames(forbid, "|"))
+	m.form, m.aux = formField, append([]sym{field}, forbid...)
 	return m
 }

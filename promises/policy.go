@@ -47,12 +47,12 @@ func (p *policy) gather(s Set, o Options) {
 	sources := append(buf[:0], ruleSource{rules: c.always, action: ActionAllow})
 	for bit := range promiseCount {
 		if s&(1<<bit) != 0 {
-			sources = append(sources, ruleSource{rules: c.promises[bit], action: ActionAllow})
+			sources = append(sources, ruleSource{rules: c.promise(bit), action: ActionAllow})
 		}
 	}
 	if o.Cookie != 0 {
 		m := matcher{arg: cookieArg, name: "args[5]", op: opEqual, wide: true,
-			values: p.keep(o.Cookie), text: "args[5] == cookie"}
+			values: p.keep(o.Cookie), form: formCookie}
 		sources = append(sources, ruleSource{numbers: c.cookie, cond: p.keepCondition(m), action: ActionAllow})
 	}
 	if o.FileExec {
@@ -61,7 +61,7 @@ func (p *policy) gather(s Set, o Options) {
 	if o.Loader != 0 {
 		for bit := range promiseCount {
 			if (o.Loader&^s)&(1<<bit) != 0 {
-				sources = append(sources, ruleSource{rules: c.promises[bit], action: ActionNotify})
+				sources = append(sources, ruleSource{rules: c.promise(bit), action: ActionNotify})
 			}
 		}
 		sources = append(sources, ruleSource{rules: c.loaderDone, action: ActionNotify})
@@ -156,7 +156,7 @@ func (p *policy) bindSelf(c condition, self uint32) condition {
 // outcome, and merges single-argument set tests of the same kind, so that
 // every promise's "cmd in {…}" on one call becomes one test.
 func (p *policy) simplify() {
-	for nr, vs := range p.slots {
+	for nr, vs := range &p.slots {
 		if p.enosys[nr] {
 			p.slots[nr] = nil
 			continue

@@ -20,15 +20,18 @@ func init() { runtime.LockOSThread() }
 // reference tool uses for that failure. Exec must run on the main goroutine
 // (the thread locked in init).
 //
-// Order: standard fds; start catching signals if the program will be
-// forked; chroot/chdir; open the program; plan the filter (the
+// Order: standard fds; chroot/chdir; open the program; plan the filter (the
 // last step that can fail for lack of resources before anything
-// irreversible); fds; nice; rlimits; capabilities; ids; no_new_privs
-// (which Landlock needs); Landlock; check the preload object is readable;
-// RLIMIT_NOFILE; then either
-// seccomp and execveat in place, or, when the plan forks (the pledge command
-// line with a supervisor), a raw fork whose child installs the filter and
-// execs while this process supervises it and exits the way it does (see
+// irreversible; the compilation itself runs on another goroutine alongside
+// the next steps, so a policy the compiler rejects, with promise bits
+// beyond the catalog, is reported only once it is awaited, with the same
+// status); catch the signals to forward if the program will be started as
+// a child; fds; nice; rlimits; capabilities; ids; no_new_privs (which
+// Landlock needs); Landlock; wait for the compiled filter; check the
+// preload object is readable; RLIMIT_NOFILE; then either seccomp and
+// execveat in place, or, when the plan forks (the pledge command line with
+// a supervisor), a raw vfork whose child installs the filter and execs
+// while this process supervises it and exits the way it does (see
 // forkAndSupervise).
 func Exec(p *Policy, argv, env []string) error {
 	if len(argv) == 0 {
@@ -38,10 +41,6 @@ func Exec(p *Policy, argv, env []string) error {
 		if err := openStandardFDs(); err != nil {
 			return err
 		}
-	}
-	var sigs *caughtSignals
-	if forksForSure(p) {
-		sigs = catchSignals()
 	}
 	if err := enterDirs(p); err != nil {
 		return err
@@ -61,8 +60,11 @@ func Exec(p *Policy, argv, env []string) error {
 	if err := plan.connect(); err != nil {
 		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
 	}
-	if plan.forks && sigs == nil {
-		sigs = catchSignals()
+	var sigs *caughtSignals
+	if plan.forks {
+		if sigs, err = catchSignals(); err != nil {
+			return err
+		}
 	}
 	if err := restrictProcess(p); err != nil {
 		return err
@@ -74,6 +76,9 @@ func Exec(p *Policy, argv, env []string) error {
 		if err := unveil(p, prog, tgt, plan.extraUnveils(), env); err != nil {
 			return err
 		}
+	}
+	if err := plan.ready(); err != nil {
+		return asError(ExitPledge, "pledge("+p.Promises.String()+")", err)
 	}
 	if err := plan.checkPreload(); err != nil {
 		return err
@@ -150,10 +155,18 @@ func restrictProcess(p *Policy) error {
 // automatic unveils, then the user's) and enforces it on this thread, which
 // Exec gave no_new_privs before, as landlock_restrict_self requires.
 func unveil(p *Policy, prog program, tgt target, extra []string, env []string) error {
-	b := rulesetBuilder{abi: LandlockABI()}
-	if b.abi == 0 && len(p.Unveils) == 0 {
+	abi := LandlockABI()
+	if abi == 0 && len(p.Unveils) == 0 {
 		return nil // like the reference: automatic unveils are best effort
 	}
+	var auto []Unveil
+	if p.AutoUnveil {
+		auto = PromiseUnveils(p.Promises, env)
+		if tgt.kind == kindDynamic {
+			auto = slices.Concat(dynamicUnveils, auto)
+		}
+	}
+	b := newRulesetBuilder(abi, 1+len(tgt.interpreters)+len(extra)+len(auto)+len(p.Unveils))
 	defer b.close()
 	// The program is unveiled through its open fd, so the rule names the
 	// inode that runs even if the path was replaced since the lookup.
@@ -170,15 +183,9 @@ func unveil(p *Policy, prog program, tgt target, extra []string, env []string) e
 			return unreadableExtra(path, err)
 		}
 	}
-	if p.AutoUnveil {
-		auto := PromiseUnveils(p.Promises, env)
-		if tgt.kind == kindDynamic {
-			auto = slices.Concat(dynamicUnveils, auto)
-		}
-		for _, u := range auto {
-			if err := b.add(u); err != nil {
-				return err
-			}
+	for _, u := range auto {
+		if err := b.add(u); err != nil {
+			return err
 		}
 	}
 	for _, u := range p.Unveils {

@@ -5,17 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/nomad-pledge-driver/nomad-pledge-driver/promises"
 	"github.com/nomad-pledge-driver/nomad-pledge-driver/sandbox/supervisor"
 )
 
@@ -23,10 +24,13 @@ import (
 // needs a supervisor (reporting, or a dynamic program's loader phase):
 // rather than start a second process, the shim applies everything a
 // program inherits (fds, nice, rlimits, capabilities, ids, no_new_privs,
-// Landlock) to its locked thread, compiles the filter, forks that
-// thread, and serves the child's seccomp notifications in-process while it
-// waits for it. The child installs the filter, hands the listener back and
-// execs; see forkChild.
+// Landlock) to its locked thread, compiles the filter, starts the program
+// from that thread with a vfork (the child borrows the parent's memory and
+// stack until it execs, so nothing is copied; see forkChild), and serves
+// the child's seccomp notifications in-process while it waits for it. The
+// child installs the filter, hands the listener back and execs. Signals
+// for the program are caught from the start by a handler that runs no Go
+// code and sends them on through the program's pidfd (catchSignals).
 //
 // The parent then runs under the same Landlock domain, ids and capabilities
 // as the program (on its locked thread) but without the filter. That is no
@@ -56,71 +60,89 @@ import (
 // pledge's own child), SIGURG (the Go runtime's preemption signal), SIGPIPE
 // (pledge's own broken stderr) and the synchronous ones. Real-time signals
 // are not forwarded.
-var forwardedSignals = []os.Signal{
+var forwardedSignals = [...]unix.Signal{
 	unix.SIGHUP, unix.SIGTERM, unix.SIGUSR1, unix.SIGUSR2, unix.SIGALRM, unix.SIGCONT,
 	unix.SIGVTALRM, unix.SIGPROF, unix.SIGXCPU, unix.SIGXFSZ, unix.SIGIO, unix.SIGPWR,
 	unix.SIGSTKFLT, unix.SIGABRT,
 }
 
-// ignoredSignals are the signals pledge ignores while it supervises: the
-// forwarded ones until they are routed, SIGINT and SIGQUIT (so that pledge
-// outlives a Ctrl-C the program survives; the program gets its own copy
-// from the terminal), and SIGPIPE (pledge's reports on a closed stderr).
-var ignoredSignals = append([]os.Signal{unix.SIGINT, unix.SIGQUIT, unix.SIGPIPE}, forwardedSignals...)
+// ignoredSignals are the signals pledge ignores while it supervises: SIGINT
+// and SIGQUIT (so that pledge outlives a Ctrl-C the program survives; the
+// program gets its own copy from the terminal), and SIGPIPE (pledge's
+// reports on a closed stderr).
+var ignoredSignals = []os.Signal{unix.SIGINT, unix.SIGQUIT, unix.SIGPIPE}
 
-// caughtSignals are forwardedSignals routed to a channel (see
-// catchSignals).
+// forwardPidfd is the program's pidfd once it exists, -1 before; bit sig-1
+// of forwardPending is set for each forwarded signal received and not yet
+// sent on. forwardSignal (in assembly) and forwardTo share them, atomically.
+var (
+	forwardPidfd   int32 = -1
+	forwardPending uint64
+)
+
+// Flags of the forwarding handler (asm-generic/signal-defs.h, x86 and arm64
+// signal.h).
+const (
+	saRestorer = 0x04000000
+	saOnstack  = 0x08000000
+	saRestart  = 0x10000000
+)
+
+// caughtSignals records what catchSignals found.
 type caughtSignals struct {
-	ch chan os.Signal
-	// routed is closed once ch receives forwardedSignals; until then
-	// they are ignored, and dropped.
-	routed chan struct{}
 	// keepIgnored has bit sig-1 set for each signal pledge was started
 	// with ignored (nohup's SIGHUP), which the program keeps ignoring as
 	// it would across a plain exec. Every other handler is reset.
 	keepIgnored uint64
 }
 
-// catchSignals makes pledge ignore ignoredSignals, so that none of them can
-// end it instead of reaching the program, and routes forwardedSignals to a
-// channel on another goroutine. The routing is slow (os/signal updates its
-// mask thread once per signal, a round trip of up to 0.1 ms each on a
-// loaded machine, and the goroutine may wait far longer for a CPU), so it
-// overlaps with the rest of the shim, and the fork waits for it (see
-// waitRouted): a signal sent once the program exists is always passed on.
-// Residual: a forwarded signal that arrives before its routing is in place,
-// hence before the program exists, is dropped.
-func catchSignals() *caughtSignals {
-	c := &caughtSignals{ch: make(chan os.Signal, 8), routed: make(chan struct{})}
+// catchSignals makes pledge ignore ignoredSignals and catch
+// forwardedSignals with forwardSignal, so that none of them can end pledge
+// instead of reaching the program: one arriving before the program exists
+// is kept and sent on as soon as it does (forwardTo), one arriving after is
+// sent on at once. The handler runs on the thread's alternate signal stack
+// (every Go thread has one) with every signal blocked, and restarts the
+// system calls it interrupts.
+func catchSignals() (*caughtSignals, error) {
+	c := &caughtSignals{}
 	for sig := 1; sig <= maxSignal; sig++ {
 		if signal.Ignored(unix.Signal(sig)) {
 			c.keepIgnored |= 1 << (sig - 1)
 		}
 	}
 	signal.Ignore(ignoredSignals...)
-	go func() {
-		signal.Notify(c.ch, forwardedSignals...)
-		close(c.routed)
-	}()
-	return c
+	handler, restorer := forwardHandlers()
+	if handler == 0 {
+		return nil, fail(ExitPledge, "forward signals to the program", fmt.Errorf("no signal handler for %s: run with -q and a static program", runtime.GOARCH))
+	}
+	act := sigaction{handler: handler, flags: saOnstack | saRestart | saRestorer, restorer: restorer, mask: ^uint64(0)}
+	for _, sig := range forwardedSignals {
+		_, _, e := syscall.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+		if e != 0 {
+			return nil, fail(ExitPledge, "rt_sigaction("+unix.SignalName(sig)+") to forward it to the program", e)
+		}
+	}
+	return c, nil
 }
 
-// waitRouted returns once forwardedSignals reach c.ch. Forking before that
-// would let a signal sent to pledge after the program started fall on
-// pledge's ignored disposition and never reach the program.
-func (c *caughtSignals) waitRouted() { <-c.routed }
-
-// forksForSure says whether Exec will fork for p whatever the program: a
-// supervisor of its own is needed for reporting.
-func forksForSure(p *Policy) bool {
-	return p.SelfSupervise && p.NotifyFD < 0 && p.Report && p.Penalty == promises.PenaltyEPERM
+// forwardTo starts passing forwarded signals on to the program, through its
+// pidfd, which, unlike its pid, cannot name another process once it has
+// been reaped: it publishes the pidfd to forwardSignal, then sends what
+// arrived before. A signal whose bit forwardSignal sets after this swap
+// sees the pidfd and is sent by the handler itself.
+func forwardTo(pidfd int32) {
+	atomic.StoreInt32(&forwardPidfd, pidfd)
+	for pending := atomic.SwapUint64(&forwardPending, 0); pending != 0; pending &= pending - 1 {
+		sig := unix.Signal(bits.TrailingZeros64(pending) + 1)
+		unix.PidfdSendSignal(int(pidfd), sig, nil, 0)
+	}
 }
 
-// forkAndSupervise forks the program (sigs are caught), serves its notifications and waits
-// for it, then exits the way it did. It returns only if the fork or the
-// child's steps before the exec failed, with the error to report. name is
-// the program for messages, report whether violations are written to
-// stderr.
+// forkAndSupervise starts the program as a child (sigs are caught), serves
+// its notifications and waits for it, then exits the way it did. It returns
+// only if the vfork or the child's steps before the exec failed, with the
+// error to report. name is the program for messages, report whether
+// violations are written to stderr.
 func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path string, flags int, argv, env []string, name string, report bool) error {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -133,7 +155,6 @@ func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path strin
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		return fail(ExitPledge, "prctl(PR_SET_DUMPABLE, 0)", err)
 	}
-	sigs.waitRouted()
 	syscall.ForkLock.Lock()
 	pid, errno := forkChild(a)
 	syscall.ForkLock.Unlock()
@@ -144,7 +165,7 @@ func (f *filterPlan) forkAndSupervise(sigs *caughtSignals, dirfd int, path strin
 	if errno != 0 {
 		return fail(ExitPledge, "fork the program", errno)
 	}
-	go forward(sigs.ch, int(a.pidfd))
+	forwardTo(a.pidfd)
 	f.superviseInProcess(report)
 	ws, err := waitChild(int(pid))
 	if err != nil {
@@ -240,14 +261,6 @@ func (f *filterPlan) superviseInProcess(report bool) {
 // writeViolation prints a violation's lines to stderr in one write.
 func writeViolation(v supervisor.Violation) {
 	os.Stderr.WriteString(strings.Join(v.Lines(), "\n") + "\n")
-}
-
-// forward passes signals on to the program through its pidfd, which,
-// unlike its pid, cannot name another process once it has been reaped.
-func forward(signals <-chan os.Signal, pidfd int) {
-	for s := range signals {
-		unix.PidfdSendSignal(pidfd, s.(syscall.Signal), nil, 0)
-	}
 }
 
 // waitChild reaps the program and returns its status.

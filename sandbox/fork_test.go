@@ -21,8 +21,9 @@ import (
 )
 
 // The busy shim role is the seccomp shim with the garbage collector and
-// allocating goroutines running while it forks, so that a fork landing in
-// any runtime state is exercised.
+// allocating goroutines running while it starts the program, so that a
+// vfork landing in any runtime state is exercised: the child shares the
+// memory they change and runs on the starting goroutine's stack.
 const roleBusyShim = "busy-shim"
 
 func init() { testRoles[roleBusyShim] = busyShim }
@@ -46,9 +47,10 @@ func busyShim() {
 	seccompShim()
 }
 
-// TestForkUnderLoad forks the program 200 times from a parent whose
-// runtime is busy. A child that ran Go code would crash or hang at random;
-// each run must report its violation once and get EPERM.
+// TestForkUnderLoad starts the program 200 times from a parent whose
+// runtime is busy. A child that ran Go code, or a parent whose frame the
+// child clobbered, would crash or hang at random; each run must report its
+// violation once and get EPERM.
 func TestForkUnderLoad(t *testing.T) {
 	probe := testProgram(t, "probe")
 	n := 200

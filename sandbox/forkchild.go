@@ -54,11 +54,11 @@ type childFailure struct {
 	errno uint32
 }
 
-// forkArgs is everything the forked child touches, prepared before the
-// fork. The child reads pointers from it and writes only plain integers
-// (its old signal actions, the patched pid, the listener fd, a failure), so
-// no write barrier can run; it lives on the heap because the child must not
-// take the address of anything on its stack that could escape.
+// forkArgs is everything the child touches, prepared before the clone.
+// The child reads pointers from it and writes only plain integers (the
+// patched pid, the listener fd, a failure), so no write barrier can run; it
+// lives on the heap because the child must not take the address of
+// anything on its stack that could escape.
 type forkArgs struct {
 	allMask, oldMask uint64
 	keepIgnored      uint64 // bit sig-1: the program keeps sig ignored
@@ -86,40 +86,51 @@ type forkArgs struct {
 	cookie    uint64
 }
 
-// forkChild forks the calling thread (clone with SIGCHLD, without CLONE_VM:
-// the child gets a copy of the address space) and returns the child's pid
-// in the parent, whose signal mask it leaves as it found it; a.pidfd is the
-// child's pidfd. In the child it runs childMain, which never returns.
+// forkChild starts the program from the calling thread with a vfork
+// (rawVfork: clone with CLONE_VM|CLONE_VFORK|CLONE_PIDFD and SIGCHLD) and
+// returns the child's pid in the parent once the child has executed the
+// program or exited, leaving the parent's signal mask as it found it;
+// a.pidfd is the child's pidfd. In the child it runs childMain, which never
+// returns.
 //
-// Like syscall.forkAndExecInChild1, the child must not run Go runtime code:
-// other threads may hold runtime locks at the fork, and a copied heap
-// allocator or scheduler is not safe to use. So from the fork on only
-// nosplit functions making raw system calls run (no allocation, no stack
-// growth, no write barriers, no race or checkptr instrumentation), and every
-// signal is blocked across the fork so that no Go signal handler runs in
-// the child before it resets the handlers.
+// The child shares this process's memory and runs on this thread's stack
+// until it execs, while this thread waits in the kernel and the process's
+// other threads go on running Go code. So, like the child of
+// syscall.forkAndExecInChild1, it must not run Go runtime code (it has the
+// parent's g and m, and the runtime's state is live, not a copy): only
+// nosplit functions making raw system calls run in it (no allocation, no
+// stack growth, no write barriers, no race or checkptr instrumentation),
+// every signal is blocked across the clone so that no handler runs in it
+// before it resets them (its handler table is its own: no CLONE_SIGHAND),
+// and it writes only the plain integers of a. Neither this function nor
+// childMain is inlined: the child then leaves behind, in this frame, only
+// what the parent holds too (a), and the parent reads its results fresh
+// from rawVfork. The runtime cannot preempt or move this goroutine's stack
+// meanwhile: its preemption signal is blocked on this thread.
 //
 //go:nosplit
+//go:noinline
 //go:norace
 //go:nocheckptr
 func forkChild(a *forkArgs) (pid uintptr, errno syscall.Errno) {
 	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&a.allMask)), uintptr(unsafe.Pointer(&a.oldMask)), 8, 0, 0)
-	pid, _, errno = syscall.RawSyscall6(unix.SYS_CLONE, unix.CLONE_PIDFD|uintptr(unix.SIGCHLD), 0, uintptr(unsafe.Pointer(&a.pidfd)), 0, 0, 0)
-	if errno != 0 || pid != 0 {
+	pid, e := rawVfork(unix.CLONE_VM|unix.CLONE_VFORK|unix.CLONE_PIDFD|uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&a.pidfd)))
+	if e != 0 || pid != 0 {
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&a.oldMask)), 0, 8, 0, 0)
-		return pid, errno
+		return pid, syscall.Errno(e)
 	}
 	childMain(a)
 	return 0, 0
 }
 
-// childMain is the forked child: default signal handlers (signals pledge
+// childMain is the vforked child: default signal handlers (signals pledge
 // was started with ignored stay ignored, as across an exec), the parent's signal
 // mask, its own pid in the filter and the payload, then the filter, the
 // listener hand-off to the parent and execveat, both with the cookie. On a
 // failure it tells the parent which step failed and why, and exits.
 //
 //go:nosplit
+//go:noinline
 //go:norace
 //go:nocheckptr
 func childMain(a *forkArgs) {

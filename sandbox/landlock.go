@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"unsafe"
 
@@ -39,6 +40,16 @@ type rule struct {
 type rulesetBuilder struct {
 	abi   int
 	rules []rule
+	// seen holds the paths already resolved to an fd (the automatic
+	// unveils name /usr/lib both directly and through /lib), so that each
+	// is opened once.
+	seen map[string]resolvedPath
+}
+
+// newRulesetBuilder returns a builder with room for n rules, so that
+// adding them does not grow its slice and map step by step.
+func newRulesetBuilder(abi, n int) *rulesetBuilder {
+	return &rulesetBuilder{abi: abi, rules: make([]rule, 0, n), seen: make(map[string]resolvedPath, 2*n)}
 }
 
 // supported are the rights of the handled set the running ABI knows.
@@ -58,19 +69,31 @@ func (b *rulesetBuilder) supported() accessFS {
 // are skipped (the reference ignores ENOENT for -v too); any other error
 // fails the sandbox with exit status 20.
 func (b *rulesetBuilder) add(u Unveil) error {
+	if r, ok := b.seen[u.Path]; ok {
+		b.addFD(r.fd, u.Perm.access(), r.isDir, false)
+		return nil
+	}
 	r, ok, err := followLinks(u.Path)
 	if err != nil {
 		return fail(ExitUnveil, "unveil("+u.Path+", "+u.Perm.String()+")", err)
 	}
-	if ok {
-		b.addFD(r.fd, u.Perm.access(), r.isDir, true)
+	if !ok {
+		return nil
+	}
+	if b.addFD(r.fd, u.Perm.access(), r.isDir, true) {
+		if b.seen == nil {
+			b.seen = make(map[string]resolvedPath)
+		}
+		b.seen[u.Path] = r
+		b.seen[r.path] = r
 	}
 	return nil
 }
 
 // addFD adds a rule for an open file, cut to file rights unless it is a
-// directory; owned fds are closed by close.
-func (b *rulesetBuilder) addFD(fd int, access accessFS, isDir, owned bool) {
+// directory; owned fds are closed by close. It reports whether the fd was
+// kept (an owned fd given no rights is closed at once).
+func (b *rulesetBuilder) addFD(fd int, access accessFS, isDir, owned bool) bool {
 	if !isDir {
 		access &= accessFile
 	}
@@ -79,19 +102,42 @@ func (b *rulesetBuilder) addFD(fd int, access accessFS, isDir, owned bool) {
 		if owned {
 			unix.Close(fd)
 		}
-		return // a path with no rights is simply not unveiled
+		return false // a path with no rights is simply not unveiled
 	}
 	b.rules = append(b.rules, rule{fd: fd, access: access, owned: owned})
+	return true
 }
 
-// close closes the fds the builder owns.
+// close closes the fds the builder owns. They were opened one after the
+// other, so they are mostly one run of consecutive numbers, closed with one
+// close_range each rather than one close per rule.
 func (b *rulesetBuilder) close() {
+	var fds []int
 	for _, r := range b.rules {
 		if r.owned {
-			unix.Close(r.fd)
+			fds = append(fds, r.fd)
 		}
 	}
-	b.rules = nil
+	closeRuns(fds)
+	b.rules, b.seen = nil, nil
+}
+
+// closeRuns closes fds, distinct descriptors this process owns: each run
+// of consecutive numbers with one close_range, which closes only those.
+func closeRuns(fds []int) {
+	slices.Sort(fds)
+	for i := 0; i < len(fds); {
+		j := i + 1
+		for j < len(fds) && fds[j] == fds[j-1]+1 {
+			j++
+		}
+		if j-i == 1 || unix.CloseRange(uint(fds[i]), uint(fds[j-1]), 0) != nil {
+			for _, fd := range fds[i:j] {
+				unix.Close(fd)
+			}
+		}
+		i = j
+	}
 }
 
 // ruleset creates the ruleset fd with every rule; the caller enforces it

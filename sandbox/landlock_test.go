@@ -189,3 +189,53 @@ func TestUnveilLetters(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseRuns closes exactly the fds given, in runs and alone, and
+// leaves the fds between the runs open.
+func TestCloseRuns(t *testing.T) {
+	fds := make([]int, 6)
+	for i := range fds {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds[i] = fd
+	}
+	keep := fds[3]
+	defer unix.Close(keep)
+	closeRuns([]int{fds[5], fds[0], fds[2], fds[1], fds[4]})
+	for i, fd := range fds {
+		_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if fd == keep && err != nil {
+			t.Errorf("fd %d (index %d) was not in the list but is closed: %v", fd, i, err)
+		}
+		if fd != keep && err != unix.EBADF {
+			t.Errorf("fd %d (index %d) is still open after closeRuns (fcntl: %v)", fd, i, err)
+		}
+	}
+}
+
+// TestBuilderOpensEachPathOnce gives a path named twice, directly and
+// through a symlink, one fd: the later rules reuse it and do not own it.
+func TestBuilderOpensEachPathOnce(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	b := rulesetBuilder{abi: 3}
+	defer b.close()
+	for _, u := range []Unveil{{PermRead, link}, {PermWrite, dir}, {PermRead, link}} {
+		if err := b.add(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(b.rules) != 3 {
+		t.Fatalf("got %d rules, want 3", len(b.rules))
+	}
+	for i, r := range b.rules {
+		if r.fd != b.rules[0].fd || r.owned != (i == 0) {
+			t.Errorf("rule %d = fd %d owned %v, want fd %d owned %v", i, r.fd, r.owned, b.rules[0].fd, i == 0)
+		}
+	}
+}

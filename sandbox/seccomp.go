@@ -54,11 +54,38 @@ type filterPlan struct {
 	oob     []byte
 
 	preload string
+
+	// compiled receives the outcome of compile, which runs alongside the
+	// rest of the shim's steps (see ready).
+	compiled chan error
 }
 
-// planFilter compiles the filter for p and a program of the given kind,
-// installs the preload object if the program needs one, and prepares the
-// supervisor hand-off: to p.NotifyFD, or, with p.SelfSupervise, to this
+// compile compiles the filter into insns and fprog.
+func (f *filterPlan) compile(set promises.Set, opts promises.Options) error {
+	prog, err := promises.Compile(set, opts)
+	if err != nil {
+		return fmt.Errorf("compile seccomp filter for %q: %w", set, err)
+	}
+	// A Program already is the kernel's encoding: no Assemble copy.
+	f.insns = make([]unix.SockFilter, len(prog))
+	for i, r := range prog {
+		f.insns[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
+	}
+	f.fprog = unix.SockFprog{Len: uint16(len(f.insns)), Filter: &f.insns[0]}
+	return nil
+}
+
+// ready waits for the filter's compilation. The compiler needs no
+// privileges or per-thread state, so it runs on another goroutine, on
+// another core when one is free, while this thread drops privileges and
+// builds the Landlock domain.
+func (f *filterPlan) ready() error {
+	return <-f.compiled
+}
+
+// planFilter starts compiling the filter for p and a program of the given
+// kind (see ready), installs the preload object if the program needs one,
+// and prepares the supervisor hand-off: to p.NotifyFD, or, with p.SelfSupervise, to this
 // process, which then forks the program (see forkAndSupervise). A filter
 // for a forked program is compiled for placeholderPID, which the child
 // replaces with its own pid.
@@ -75,17 +102,8 @@ func planFilter(p *Policy, kind targetKind) (*filterPlan, error) {
 	if forks {
 		opts.SelfPID = placeholderPID
 	}
-	prog, err := promises.Compile(set, opts)
-	if err != nil {
-		return nil, fmt.Errorf("compile seccomp filter for %q: %w", set, err)
-	}
-	f := &filterPlan{cookie: cookie, forks: forks}
-	// A Program already is the kernel's encoding: no Assemble copy.
-	f.insns = make([]unix.SockFilter, len(prog))
-	for i, r := range prog {
-		f.insns[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
-	}
-	f.fprog = unix.SockFprog{Len: uint16(len(f.insns)), Filter: &f.insns[0]}
+	f := &filterPlan{cookie: cookie, forks: forks, compiled: make(chan error, 1)}
+	go func() { f.compiled <- f.compile(set, opts) }()
 	if opts.Loader != 0 {
 		if f.preload, err = preload.Install(os.TempDir()); err != nil {
 			return nil, err
@@ -184,16 +202,22 @@ func (f *filterPlan) connect() error {
 	return nil
 }
 
-// randomCookie draws a nonzero 64-bit secret from the kernel.
+// randomCookie draws a nonzero 64-bit secret from the kernel, with the
+// getrandom system call itself: unix.Getrandom goes through the vDSO,
+// whose first use sets up per-thread state with an mmap, which costs more
+// than the system call for the eight bytes a run needs.
 func randomCookie() (uint64, error) {
 	var b [8]byte
 	for {
-		n, err := unix.Getrandom(b[:], 0)
-		if err == unix.EINTR {
+		r, _, e := syscall.Syscall(unix.SYS_GETRANDOM, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0)
+		if e == unix.EINTR {
 			continue
 		}
-		if err != nil || n != len(b) {
-			return 0, fmt.Errorf("getrandom for the exec cookie: %v (read %d of %d bytes)", err, n, len(b))
+		if e != 0 {
+			return 0, fmt.Errorf("getrandom for the exec cookie: %w", e)
+		}
+		if int(r) != len(b) {
+			return 0, fmt.Errorf("getrandom for the exec cookie: read %d of %d bytes", r, len(b))
 		}
 		if c := binary.LittleEndian.Uint64(b[:]); c != 0 {
 			return c, nil

@@ -29,8 +29,16 @@ func BenchmarkExecWrapTrue(b *testing.B) {
 	benchCommand(b, wrap, "/bin/true")
 }
 
+// BenchmarkPledgeTrue is the default start: reporting on, so pledge starts
+// the program as its child and supervises it.
 func BenchmarkPledgeTrue(b *testing.B) {
 	benchCommand(b, pledgeBin, "-p", "stdio rpath", "/bin/true")
+}
+
+// BenchmarkPledgeQuietTrue is the start without a supervisor: pledge
+// becomes the program.
+func BenchmarkPledgeQuietTrue(b *testing.B) {
+	benchCommand(b, pledgeBin, "-q", "-p", "stdio rpath", "/bin/true")
 }
 
 // benchCommand runs argv with its output on /dev/null, as hyperfine -N
